@@ -52,7 +52,10 @@ class ServerSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = Field(default=5055, ge=1, le=65535)
     cors_origins: list[str] = Field(default_factory=lambda: ["*"])
-    #: Bearer token for admin/API endpoints; unset means those endpoints are disabled.
+    #: Bearer token required on ``/v1/*`` (embeddings) when set; set it whenever the
+    #: server listens beyond localhost.
+    api_token: SecretStr | None = None
+    #: Bearer token for ``/admin/*`` endpoints; unset means those endpoints are disabled.
     admin_token: SecretStr | None = None
     #: Public URL of the Rasa server, used by the widget page.
     rasa_url: str = "http://127.0.0.1:5005"

@@ -1,0 +1,115 @@
+"""Sets ``sentiment`` ({label, confidence, polarity}) on every parsed message.
+
+The head (logistic regression over the shared encoder's vectors, trained by
+``python -m bot.understanding.train_sentiment``) is copied into the Rasa model at
+training time, so a trained model is self-contained.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.exceptions import RasaException
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.errors import ModelError
+from bot.understanding.heads import LinearHead
+from bot.understanding.sentiment import sentiment_from_proba
+from nlu_models.intent_classifier import sentence_vector
+from nlu_models.shared_encoder import ENCODER_NAME
+
+logger = logging.getLogger(__name__)
+SENTIMENT = "sentiment"
+HEAD_FILE = "sentiment_head.npz"
+DEFAULT_HEAD = Path(__file__).resolve().parent.parent / "bot" / "understanding" / "assets" / "sentiment.npz"
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=True)
+class SentimentAnalyzer(GraphComponent):
+    """Annotates each message with its sentiment.
+
+    Config:
+        head: path of the trained sentiment head (.npz with a .json beside it).
+    """
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"head": str(DEFAULT_HEAD)}
+
+    def __init__(
+        self,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        head: Optional[LinearHead] = None,
+    ) -> None:
+        self._config = {**self.get_default_config(), **config}
+        self._model_storage = model_storage
+        self._resource = resource
+        self._head = head
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "SentimentAnalyzer":
+        return cls(config, model_storage, resource)
+
+    @classmethod
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> "SentimentAnalyzer":
+        try:
+            with model_storage.read_from(resource) as path:
+                head: Optional[LinearHead] = LinearHead.load(path / HEAD_FILE)
+        except (ValueError, ModelError):
+            logger.warning("no sentiment head in the model (%s); messages get no sentiment", resource.name)
+            head = None
+        return cls(config, model_storage, resource, head)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        try:
+            head = LinearHead.load(Path(self._config["head"]))
+        except ModelError as exc:
+            raise RasaException(f"SentimentAnalyzer: {exc}") from exc
+        for example in training_data.training_examples:
+            vector = sentence_vector(example)
+            if vector is not None and example.get(ENCODER_NAME):
+                try:
+                    head.check_encoder(example.get(ENCODER_NAME), vector.shape[0])
+                except ModelError as exc:
+                    raise RasaException(f"SentimentAnalyzer: {exc}") from exc
+                break
+        with self._model_storage.write_to(self._resource) as path:
+            head.save(path / HEAD_FILE)
+        return self._resource
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        if self._head is None:
+            return messages
+        for message in messages:
+            vector = sentence_vector(message)
+            if vector is None:
+                continue
+            proba = self._head.predict_proba(vector[None, :])[0]
+            positive = float(proba[self._head.labels.index("positive")])
+            message.set(SENTIMENT, sentiment_from_proba(positive, self._head.meta), add_to_output=True)
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data

@@ -1,0 +1,82 @@
+"""The encoder interface: the default backend's behaviour and the HTTP client's contract."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import numpy as np
+import pytest
+
+from bot.encoder import Encoder, build_encoder, normalize_rows
+from bot.encoder._http import HttpEncoder
+from bot.errors import ConfigurationError, EncoderError, EncoderUnavailableError
+from bot.settings import EncoderSettings
+
+
+def test_default_encoder_is_multilingual_and_normalized(encoder: Encoder) -> None:
+    vectors = encoder.encode(["我的快递什么时候到", "where is my package", "推荐一款手机", ""])
+    assert vectors.shape == (4, encoder.dim)
+    assert vectors.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
+    # Cross-lingual: the same request in two languages is closer than two different requests.
+    assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2]
+
+
+def test_encoder_is_deterministic_and_batch_independent(encoder: Encoder) -> None:
+    one = encoder.encode(["the delivery was late"])
+    batch = encoder.encode(["hello", "the delivery was late"])
+    assert np.allclose(one[0], batch[1], atol=1e-4)
+    assert encoder.encode([]).shape == (0, encoder.dim)
+
+
+def test_unknown_backend_and_missing_url_are_configuration_errors() -> None:
+    with pytest.raises(ConfigurationError):
+        build_encoder(EncoderSettings(backend="http"))
+
+
+def test_sentence_transformers_backend_reports_a_bad_path() -> None:
+    with pytest.raises(EncoderError):
+        build_encoder(EncoderSettings(backend="sentence-transformers", model="/nonexistent/model", prefix=""))
+
+
+def test_normalize_rows_keeps_zero_rows() -> None:
+    out = normalize_rows([[3.0, 4.0], [0.0, 0.0]])
+    assert np.allclose(out, [[0.6, 0.8], [0.0, 0.0]])
+
+
+def _fake_embedding_server(dim: int = 3, fail: bool = False) -> httpx.MockTransport:
+    seen: list[dict] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        seen.append({"body": body, "auth": request.headers.get("Authorization")})
+        if fail:
+            return httpx.Response(500, json={"error": {"message": "boom"}})
+        data = [
+            {"object": "embedding", "index": i, "embedding": [float(len(t)), 1.0, 0.0][:dim]}
+            for i, t in enumerate(body["input"])
+        ]
+        return httpx.Response(200, json={"object": "list", "model": "remote-e5", "data": data[::-1]})
+
+    transport = httpx.MockTransport(handler)
+    transport.seen = seen  # type: ignore[attr-defined]
+    return transport
+
+
+def test_http_encoder_batches_orders_and_authenticates() -> None:
+    transport = _fake_embedding_server()
+    enc = HttpEncoder("http://embed.test", model="e5", api_key="s3cret", batch_size=2, transport=transport)
+    vectors = enc.encode(["a", "bbb", "cc"])
+    assert enc.dim == 3 and enc.name == "remote-e5"
+    # Rows come back in input order although the server listed them reversed.
+    expected = normalize_rows([[1, 1, 0], [3, 1, 0], [2, 1, 0]])
+    assert np.allclose(vectors, expected)
+    calls = transport.seen  # type: ignore[attr-defined]
+    assert [c["body"]["input"] for c in calls[1:]] == [["a", "bbb"], ["cc"]]
+    assert all(c["auth"] == "Bearer s3cret" and c["body"]["model"] == "e5" for c in calls)
+
+
+def test_http_encoder_translates_server_errors() -> None:
+    with pytest.raises(EncoderUnavailableError):
+        HttpEncoder("http://embed.test", model="e5", transport=_fake_embedding_server(fail=True))
