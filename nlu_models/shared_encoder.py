@@ -9,32 +9,26 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import time
 from typing import Any, Dict, List, Optional, Text
 
-import numpy as np
-import requests
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.featurizers.dense_featurizer.dense_featurizer import DenseFeaturizer
-from rasa.shared.exceptions import RasaException
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from nlu_models._client import EmbeddingClient, EmbeddingServiceError
+
 logger = logging.getLogger(__name__)
+__all__ = ["ENCODER_NAME", "EmbeddingServiceError", "SharedEncoderFeaturizer"]
 
 #: Message key holding the name of the encoder that produced the features.
 ENCODER_NAME = "ipm_encoder"
 FEATURE_TYPE_SENTENCE = "sentence"
-
-
-class EmbeddingServiceError(RasaException):
-    """The embedding endpoint failed or serves a different encoder than the model was trained on."""
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=True)
@@ -73,11 +67,9 @@ class SharedEncoderFeaturizer(DenseFeaturizer, GraphComponent):
         super().__init__(name, config)
         self._model_storage = model_storage
         self._resource = resource
-        self._url = (config.get("url") or os.environ.get("IPM_EMBEDDINGS_URL") or "http://127.0.0.1:5055").rstrip("/")
-        self._session = requests.Session()
-        token = os.environ.get(config.get("token_env") or "", "")
-        if token:
-            self._session.headers["Authorization"] = f"Bearer {token}"
+        self._client = EmbeddingClient(
+            config.get("url"), config.get("model") or "", config.get("token_env") or "", config["timeout"]
+        )
         self._trained_encoder = trained_encoder
 
     @classmethod
@@ -112,43 +104,17 @@ class SharedEncoderFeaturizer(DenseFeaturizer, GraphComponent):
         if int(config.get("batch_size", 1)) < 1:
             raise ValueError("batch_size must be at least 1")
 
-    # -- HTTP -------------------------------------------------------------------------
-
-    def _embed(self, texts: List[str], wait: float = 0.0) -> tuple[np.ndarray, str]:
-        deadline = time.monotonic() + wait
-        body = {"input": texts, "model": self._config.get("model") or ""}
-        while True:
-            try:
-                resp = self._session.post(
-                    f"{self._url}/v1/embeddings", json=body, timeout=self._config["timeout"]
-                )
-                break
-            except requests.ConnectionError as exc:
-                if time.monotonic() >= deadline:
-                    raise EmbeddingServiceError(
-                        f"cannot reach the embedding server at {self._url} ({exc.__class__.__name__}); "
-                        "start the bot server first (make run) or set IPM_EMBEDDINGS_URL"
-                    ) from exc
-                time.sleep(1.0)
-        if resp.status_code != 200:
-            raise EmbeddingServiceError(
-                f"embedding server {self._url} answered {resp.status_code}: {resp.text[:300]}"
-            )
-        payload = resp.json()
-        rows = sorted(payload["data"], key=lambda d: d["index"])
-        return np.asarray([r["embedding"] for r in rows], dtype=np.float32), str(payload.get("model", ""))
-
     def _featurize(self, messages: List[Message], wait: float = 0.0) -> None:
         todo = [m for m in messages if m.get(TEXT)]
         size = int(self._config["batch_size"])
         for start in range(0, len(todo), size):
             batch = todo[start : start + size]
-            vectors, encoder = self._embed([m.get(TEXT) for m in batch], wait)
+            vectors, encoder = self._client.embed([m.get(TEXT) for m in batch], wait)
             if self._trained_encoder is None:
                 self._trained_encoder = encoder
             elif encoder != self._trained_encoder:
                 raise EmbeddingServiceError(
-                    f"the model was trained on encoder {self._trained_encoder!r} but {self._url} "
+                    f"the model was trained on encoder {self._trained_encoder!r} but {self._client.url} "
                     f"serves {encoder!r}: retrain (rasa train) or point url at the right server"
                 )
             for message, vector in zip(batch, vectors):
@@ -163,10 +129,10 @@ class SharedEncoderFeaturizer(DenseFeaturizer, GraphComponent):
         # Rasa runs train() on its own instance before process_training_data(): ask the
         # server which encoder it serves now and record it, so a model never silently
         # runs on another encoder's vectors.
-        _, encoder = self._embed(["ping"], wait=float(self._config["startup_wait"]))
+        _, encoder = self._client.embed(["ping"], wait=float(self._config["startup_wait"]))
         with self._model_storage.write_to(self._resource) as path:
             (path / "encoder.json").write_text(
-                json.dumps({"encoder": encoder, "url": self._url}), encoding="utf-8"
+                json.dumps({"encoder": encoder, "url": self._client.url}), encoding="utf-8"
             )
         return self._resource
 

@@ -1,0 +1,58 @@
+"""Client of the OpenAI-compatible embeddings endpoint the components share (requests, keep-alive)."""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import List, Optional, Tuple
+
+import numpy as np
+import requests
+from rasa.shared.exceptions import RasaException
+
+DEFAULT_URL = "http://127.0.0.1:5055"
+
+
+class EmbeddingServiceError(RasaException):
+    """The embedding endpoint failed or serves a different encoder than the model was trained on."""
+
+
+class EmbeddingClient:
+    """``POST {url}/v1/embeddings``; returns ``(vectors, encoder name)``.
+
+    Args:
+        url: server root; default ``$IPM_EMBEDDINGS_URL`` or the local bot server.
+        model: model name sent with each request ("" lets the server choose).
+        token_env: environment variable with a bearer token, if the server needs one.
+        timeout: seconds per request.
+    """
+
+    def __init__(self, url: Optional[str], model: str = "", token_env: str = "", timeout: float = 120) -> None:
+        self.url = (url or os.environ.get("IPM_EMBEDDINGS_URL") or DEFAULT_URL).rstrip("/")
+        self._model = model
+        self._timeout = timeout
+        self._session = requests.Session()
+        token = os.environ.get(token_env, "") if token_env else ""
+        if token:
+            self._session.headers["Authorization"] = f"Bearer {token}"
+
+    def embed(self, texts: List[str], wait: float = 0.0) -> Tuple[np.ndarray, str]:
+        """Embed ``texts``, retrying connection errors for up to ``wait`` seconds (server start-up)."""
+        deadline = time.monotonic() + wait
+        body = {"input": texts, "model": self._model}
+        while True:
+            try:
+                resp = self._session.post(f"{self.url}/v1/embeddings", json=body, timeout=self._timeout)
+                break
+            except requests.ConnectionError as exc:
+                if time.monotonic() >= deadline:
+                    raise EmbeddingServiceError(
+                        f"cannot reach the embedding server at {self.url} ({exc.__class__.__name__}); "
+                        "start the bot server first (make run) or set IPM_EMBEDDINGS_URL"
+                    ) from exc
+                time.sleep(1.0)
+        if resp.status_code != 200:
+            raise EmbeddingServiceError(f"embedding server {self.url} answered {resp.status_code}: {resp.text[:300]}")
+        payload = resp.json()
+        rows = sorted(payload["data"], key=lambda d: d["index"])
+        return np.asarray([r["embedding"] for r in rows], dtype=np.float32), str(payload.get("model", ""))
