@@ -6,7 +6,7 @@ PYTHON310 ?= $(shell scripts/find_python310.sh 2>/dev/null)
 VENV := .venv
 RASA_VENV := .venv-rasa
 
-.PHONY: help install run shell train test test-bot test-nlu test-rasa test-e2e lint clean
+.PHONY: help install run shell train test lint lock clean
 
 help:
 	@echo "make install   create .venv (bot server, Python 3.11) and .venv-rasa (Rasa 3.6, Python 3.10)"
@@ -49,3 +49,15 @@ lint: install
 
 clean:
 	rm -rf models var/log .pytest_cache
+
+# Regenerate the pinned requirement files from the .in files in clean environments.
+lock:
+	rm -rf /tmp/ipm-lock && $(PYTHON311) -m venv /tmp/ipm-lock/bot
+	/tmp/ipm-lock/bot/bin/pip install -q -r requirements/bot.in
+	{ echo "# Generated from requirements/bot.in by 'make lock' (pip freeze of a clean Python 3.11 venv)."; \
+	  echo "# torch: the CPU build where pip finds it (local wheels here); PyPI's default build elsewhere."; \
+	  /tmp/ipm-lock/bot/bin/pip freeze | sed 's/^torch==\([0-9.]*\)+cpu$$/torch==\1/'; } > requirements/bot.txt
+	/tmp/ipm-lock/bot/bin/uv venv -q -p "$(PYTHON310)" /tmp/ipm-lock/rasa
+	VIRTUAL_ENV=/tmp/ipm-lock/rasa /tmp/ipm-lock/bot/bin/uv pip install -q -r requirements/rasa.in
+	{ echo "# Generated from requirements/rasa.in by 'make lock' (uv pip freeze of a clean Python 3.10 venv)."; \
+	  /tmp/ipm-lock/bot/bin/uv pip freeze -p /tmp/ipm-lock/rasa/bin/python; } > requirements/rasa.txt
