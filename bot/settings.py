@@ -64,8 +64,17 @@ class ServerSettings(BaseModel):
 class DatabaseSettings(BaseModel):
     """Where profiles, catalog, interactions and experiment events live."""
 
-    url: str = "sqlite:///var/ipm.db"
+    url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'ipm.db'}"
     echo: bool = False
+
+
+class TrackerStoreSettings(BaseModel):
+    """Rasa's tracker store, so that "delete my data" also erases the conversation history."""
+
+    #: SQLAlchemy URL of the database Rasa's SQL tracker store writes (endpoints.yml).
+    url: str | None = f"sqlite:///{PROJECT_ROOT / 'var' / 'tracker.db'}"
+    #: Rasa saves the turn after the action returns: erase this many seconds later.
+    erase_delay_s: float = Field(default=3.0, ge=0)
 
 
 class RedisSettings(BaseModel):
@@ -98,6 +107,7 @@ class Settings(BaseSettings):
     server: ServerSettings = Field(default_factory=ServerSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     redis: RedisSettings = Field(default_factory=RedisSettings)
+    tracker_store: TrackerStoreSettings = Field(default_factory=TrackerStoreSettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)
     #: Directory for trained artefacts and the embedded database.
     data_dir: Path = PROJECT_ROOT / "var"

@@ -6,7 +6,7 @@ the shared encoder. Pure numpy + stdlib.
 
 Example:
     >>> detect_aspects_by_keywords("快递太慢了，包装也破了")
-    ['logistics', 'packaging']
+    ["delivery", "packaging"]
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import numpy as np
 
 #: aspect -> (English name, Chinese name, keyword patterns)
 ASPECTS: Dict[str, Tuple[str, str, Tuple[str, ...]]] = {
-    "logistics": ("delivery", "物流配送", (
+    "delivery": ("delivery", "物流配送", (
         r"deliver", r"shipping", r"shipped", r"courier", r"parcel", r"package (?:arrived|never|was late|is late)",
         r"\blate\b", r"tracking", r"arriv", r"dispatch",
         r"快递", r"物流", r"配送", r"送货", r"发货", r"到货", r"派送", r"运输", r"慢递", r"还没到", r"没收到", r"收到货")),
@@ -50,7 +50,7 @@ ASPECTS: Dict[str, Tuple[str, str, Tuple[str, ...]]] = {
 
 #: Short descriptions embedded once per encoder for the similarity signal.
 ASPECT_PROTOTYPES: Dict[str, List[str]] = {
-    "logistics": ["the delivery was late and the parcel has not arrived", "快递太慢了，包裹还没到"],
+    "delivery": ["the delivery was late and the parcel has not arrived", "快递太慢了，包裹还没到"],
     "service": ["the customer service staff was rude and unhelpful", "客服态度很差，不理人"],
     "quality": ["the product is poor quality and broke quickly", "质量太差，用两天就坏了"],
     "price": ["the price is too high, it is overpriced", "价格太贵了，不值这个钱"],

@@ -1,0 +1,102 @@
+"""Shop and bank product actions: recommendations, product questions, order status."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.understanding import message_language
+from bot import metrics
+from bot.errors import IPMError
+from bot.orders import latest_purchase
+from bot.recommendation_service import recommend_for_turn
+from bot.replies import date_text, product_details, product_line
+from bot.services import get_services
+
+logger = logging.getLogger(__name__)
+#: Below this similarity a product question has not found the product.
+PRODUCT_MATCH_THRESHOLD = 0.82
+
+
+def _unavailable(dispatcher: CollectingDispatcher, component: str, exc: Exception) -> list[dict[str, Any]]:
+    metrics.FALLBACKS.labels(component, type(exc).__name__).inc()
+    logger.error("%s failed: %s", component, exc)
+    dispatcher.utter_message(response="utter_service_unavailable")
+    return []
+
+
+class ActionRecommendProducts(Action):
+    def name(self) -> str:
+        return "action_recommend_products"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        language = message_language(tracker)
+        text = (tracker.latest_message or {}).get("text") or ""
+        services = get_services()
+        try:
+            profile = await asyncio.to_thread(services.profiles.get_profile, tracker.sender_id)
+            picks = await asyncio.to_thread(recommend_for_turn, services.product_search, text, profile, language)
+        except IPMError as exc:
+            return _unavailable(dispatcher, "recommendations", exc)
+        if not picks:
+            dispatcher.utter_message(response="utter_no_recommendations")
+            return []
+        dispatcher.utter_message(response="utter_recommendations_intro")
+        lines = [f"{i}. {product_line(p.product, language, p.reason)}" for i, p in enumerate(picks, 1)]
+        dispatcher.utter_message(
+            text="\n".join(lines),
+            custom={"cards": [{"sku": p.product.sku, "title": p.product.name(language),
+                               "subtitle": product_line(p.product, language), "reason": p.reason}
+                              for p in picks]},
+        )
+        return []
+
+
+class ActionProductInfo(Action):
+    def name(self) -> str:
+        return "action_product_info"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        language = message_language(tracker)
+        text = (tracker.latest_message or {}).get("text") or ""
+        try:
+            hits = await asyncio.to_thread(get_services().product_search.search, text, 3)
+        except IPMError as exc:
+            return _unavailable(dispatcher, "product_search", exc)
+        if not hits or hits[0][1] < PRODUCT_MATCH_THRESHOLD:
+            dispatcher.utter_message(response="utter_product_not_found")
+            return []
+        best = hits[0][0]
+        dispatcher.utter_message(text=product_details(best, language))
+        others = [p for p, score in hits[1:] if score >= PRODUCT_MATCH_THRESHOLD]
+        if others:
+            label = "您可能也想看看：" if language == "zh" else "You might also look at: "
+            sep = "、" if language == "zh" else "; "
+            dispatcher.utter_message(text=label + sep.join(product_line(p, language) for p in others))
+        return []
+
+
+class ActionOrderStatus(Action):
+    def name(self) -> str:
+        return "action_order_status"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        language = message_language(tracker)
+        try:
+            order = await asyncio.to_thread(latest_purchase, get_services().store, tracker.sender_id)
+        except IPMError as exc:
+            return _unavailable(dispatcher, "orders", exc)
+        if order is None:
+            dispatcher.utter_message(response="utter_order_not_found")
+        else:
+            dispatcher.utter_message(
+                response="utter_order_found",
+                product=order.product.name(language),
+                date=date_text(order.ordered_at, language),
+            )
+        return []

@@ -1,0 +1,77 @@
+"""Shop actions on a real store and the real encoder: product questions, orders, recommendations."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from actions.shop import ActionOrderStatus, ActionProductInfo, ActionRecommendProducts
+from actions.understanding import ValidateSlotMappings
+from tests.actions.conftest import run_action, tracker_for
+
+
+async def test_product_question_answers_with_catalog_facts(catalog_services, domain) -> None:
+    tracker = tracker_for("p1", "QuietPro 降噪耳机多少钱？", "ask_product", "zh")
+    _, messages = await run_action(ActionProductInfo(), tracker, domain)
+    assert "QuietPro 降噪耳机" in messages[0]["text"] and "¥1,299" in messages[0]["text"]
+
+
+async def test_bank_product_answers_carry_the_compliance_text(catalog_services, domain) -> None:
+    tracker = tracker_for("p2", "tell me about the platinum travel credit card", "ask_product", "en")
+    _, messages = await run_action(ActionProductInfo(), tracker, domain)
+    assert "Platinum travel credit card" in messages[0]["text"]
+    assert "Interest is charged on unpaid balances" in messages[0]["text"]
+
+
+async def test_unknown_product_is_said_plainly(catalog_services, domain) -> None:
+    tracker = tracker_for("p3", "do you sell tractors?", "ask_product", "en")
+    _, messages = await run_action(ActionProductInfo(), tracker, domain)
+    assert messages == [{"response": "utter_product_not_found", "text": None, "buttons": [], "elements": [],
+                         "custom": {}, "template": "utter_product_not_found", "image": None,
+                         "attachment": None}] or messages[0]["response"] == "utter_product_not_found"
+
+
+async def test_order_status_finds_the_latest_purchase(catalog_services, domain) -> None:
+    from bot.profiles import ensure_customer
+    from bot.store import Interaction, Product
+
+    store = catalog_services.store
+    with store.session() as session:
+        cid = ensure_customer(store, session, "buyer")
+        ids = {p.sku: p.id for p in session.query(Product)}
+        session.add(Interaction(customer_id=cid, product_id=ids["KT-1"], kind="purchase", value=399.0,
+                                occurred_at=datetime(2026, 11, 2, tzinfo=timezone.utc)))
+        session.add(Interaction(customer_id=cid, product_id=ids["PH-1"], kind="purchase", value=2999.0,
+                                occurred_at=datetime(2026, 11, 20, tzinfo=timezone.utc)))
+    _, messages = await run_action(ActionOrderStatus(), tracker_for("buyer", "我的快递到哪了", "order_status", "zh"), domain)
+    assert messages[0]["response"] == "utter_order_found"
+    assert messages[0]["product"] == "Nova X5 智能手机" and messages[0]["date"] == "2026年11月20日"
+    _, messages = await run_action(ActionOrderStatus(), tracker_for("stranger", "where is my order", "order_status", "en"), domain)
+    assert messages[0]["response"] == "utter_order_not_found"
+
+
+async def test_recommendations_follow_the_request_and_skip_out_of_stock(catalog_services, domain) -> None:
+    tracker = tracker_for("r1", "can you recommend some headphones?", "request_recommendation", "en")
+    _, messages = await run_action(ActionRecommendProducts(), tracker, domain)
+    assert messages[0]["response"] == "utter_recommendations_intro"
+    cards = messages[1]["custom"]["cards"]
+    assert [c["sku"] for c in cards] == ["HP-1"]  # HP-2 is out of stock
+    assert cards[0]["reason"] == "matches the headphones you asked for"
+
+
+async def test_two_customers_with_different_histories_get_different_picks(catalog_services, domain) -> None:
+    # One talked about cooking, the other about phones; both then ask for "something good".
+    history = {"cook": ("我很喜欢做饭，电饭煲和空气炸锅都很好用", "zh", 0.6),
+               "techie": ("I'm looking at new smartphones with good cameras", "en", 0.0)}
+    for sender, (text, lang, polarity) in history.items():
+        await run_action(ValidateSlotMappings(), tracker_for(sender, text, "ask_product", lang, message_id=f"h-{sender}",
+                                                             sentiment={"label": "x", "polarity": polarity}), domain)
+    picks = {}
+    for sender, lang in (("cook", "zh"), ("techie", "en")):
+        ask = "有什么好东西推荐吗" if lang == "zh" else "recommend me something good"
+        _, messages = await run_action(ActionRecommendProducts(), tracker_for(sender, ask, "request_recommendation", lang,
+                                                                              message_id=f"a-{sender}"), domain)
+        picks[sender] = messages[1]["custom"]["cards"]
+    assert {c["sku"][:2] for c in picks["cook"]} == {"KT"}
+    assert {c["sku"][:2] for c in picks["techie"]} == {"PH"}
+    assert picks["cook"][0]["reason"] == "您对厨房用品评价很好"  # praised, not just browsed
+    assert picks["techie"][0]["reason"] == "you've been looking at phones"
