@@ -102,7 +102,10 @@ class AspectExtractor(GraphComponent):
             text = message.get(TEXT)
             if not text:
                 continue
-            message.set(ASPECTS, self._detector.detect(text, sentence_vector(message)), add_to_output=True)
+            negative = (message.get("sentiment") or {}).get("label") == "negative"
+            message.set(
+                ASPECTS, self._detector.detect(text, sentence_vector(message), negative), add_to_output=True
+            )
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:

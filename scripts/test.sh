@@ -26,7 +26,7 @@ stage "1/5 bot library, actions, server (pytest, Python 3.11)"
 
 stage "2/5 Rasa components: train -> persist -> load -> predict (pytest, Python 3.10)"
 start_bot || exit 1
-"$ROOT/.venv-rasa/bin/python" -m pytest -q -p no:cacheprovider tests/nlu_models || exit 1
+"$ROOT/.venv-rasa/bin/python" -m pytest -q -p no:cacheprovider -W ignore::pytest.PytestConfigWarning tests/nlu_models || exit 1
 
 stage "3/5 rasa data validate --fail-on-warnings"
 "$RASA" data validate --fail-on-warnings --config config.yml --domain domain.yml \

@@ -43,8 +43,8 @@ ASPECTS: Dict[str, Tuple[str, str, Tuple[str, ...]]] = {
     "waiting_time": ("waiting time", "等待时间", (
         r"\bwait", r"queue", r"on hold", r"hours? (?:in line|to get)", r"took forever",
         r"排队", r"等了", r"等太久", r"等待", r"半天", r"占线")),
-    "app": ("the app", "手机银行App", (
-        r"\bapp\b", r"application", r"log ?in", r"crash", r"website", r"online banking", r"password reset", r"update",
+    "app": ("app", "手机银行App", (
+        r"\bapp\b", r"\bapplication\b", r"log ?in", r"crash", r"website", r"online banking", r"password reset", r"update",
         r"闪退", r"登录", r"登不上", r"手机银行", r"网银", r"打不开", r"卡顿", r"验证码")),
 }
 
@@ -105,10 +105,17 @@ class AspectDetector:
         """Embed the prototypes with ``encoder`` (once per process)."""
         return cls(group_prototype_vectors(encoder.encode(prototype_texts())), threshold)
 
-    def detect(self, text: str, vector: np.ndarray | None = None) -> List[Dict[str, Any]]:
-        """Aspects of one message: ``[{"aspect", "source", "score"}]``, keyword hits first."""
+    def detect(self, text: str, vector: np.ndarray | None = None, negative: bool = True) -> List[Dict[str, Any]]:
+        """Aspects of one message: ``[{"aspect", "source", "score"}]``.
+
+        Args:
+            text: the message.
+            vector: its embedding, for the similarity signal.
+            negative: whether the message is a complaint; the prototypes describe complaints,
+                so similarity is only trusted for negative messages (keywords always count).
+        """
         found = [{"aspect": a, "source": "keyword", "score": 1.0} for a in detect_aspects_by_keywords(text)]
-        if found or vector is None:
+        if found or vector is None or not negative:
             return found
         scores = {a: float(np.max(p @ vector)) for a, p in self.prototype_vectors.items()}
         best = max(scores, key=scores.__getitem__)
@@ -116,5 +123,8 @@ class AspectDetector:
             return [{"aspect": best, "source": "similarity", "score": round(scores[best], 4)}]
         return []
 
-    def detect_many(self, texts: Sequence[str], vectors: np.ndarray) -> List[List[Dict[str, Any]]]:
-        return [self.detect(t, v) for t, v in zip(texts, vectors)]
+    def detect_many(
+        self, texts: Sequence[str], vectors: np.ndarray, negative: Sequence[bool] | None = None
+    ) -> List[List[Dict[str, Any]]]:
+        flags = list(negative) if negative is not None else [True] * len(texts)
+        return [self.detect(t, v, n) for t, v, n in zip(texts, vectors, flags)]

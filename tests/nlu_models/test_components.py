@@ -127,8 +127,16 @@ def test_aspects_round_trip_keywords_and_similarity(storage, context, embeddings
     config = {**AspectExtractor.get_default_config(), "url": embeddings_url}
     AspectExtractor.create(config, storage, Resource("aspects"), context).train(_training_data())
     loaded = AspectExtractor.load(config, storage, Resource("aspects"), context)
-    texts = ["快递太慢了，包装也破了", "the staff at the counter was rude to me", "东西用了一天就不亮了"]
-    messages = loaded.process(featurizer.process([Message(data={TEXT: t}) for t in texts]))
+    texts = ["快递太慢了，包装也破了", "the staff at the counter was rude to me", "东西用了一天就不亮了",
+             "what time do you open tomorrow?"]
+    messages = featurizer.process([Message(data={TEXT: t}) for t in texts])
+    for message in messages:  # as SentimentAnalyzer, which runs first in config.yml, would say
+        message.set("sentiment", {"label": "negative"})
+    loaded.process(messages)
     found = [[a["aspect"] for a in m.get("aspects")] for m in messages]
-    assert found == [["delivery", "packaging"], ["service"], ["quality"]]
+    assert found == [["delivery", "packaging"], ["service"], ["quality"], []]
     assert messages[2].get("aspects")[0]["source"] == "similarity"
+    # Similarity is trusted only for complaints; a neutral message keeps keyword hits only.
+    neutral = featurizer.process([Message(data={TEXT: "东西用了一天就不亮了"})])
+    neutral[0].set("sentiment", {"label": "neutral"})
+    assert loaded.process(neutral)[0].get("aspects") == []

@@ -29,9 +29,10 @@ def test_similarity_finds_aspects_the_lexicon_misses(encoder) -> None:
     assert detect_aspects_by_keywords(text) == []
     found = detector.detect(text, encoder.encode([text])[0])
     assert [a["aspect"] for a in found] == ["quality"] and found[0]["source"] == "similarity"
-    # An unrelated, neutral message gets no aspect.
+    # An unrelated message gets no aspect; a non-negative one only keyword hits.
     neutral = "what time do you open tomorrow?"
     assert detector.detect(neutral, encoder.encode([neutral])[0]) == []
+    assert detector.detect(text, encoder.encode([text])[0], negative=False) == []
 
 
 def test_aspect_names_are_localized() -> None:
