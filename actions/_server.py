@@ -32,7 +32,11 @@ def _build_executor() -> Any:
 
 async def _webhook(request: web.Request) -> web.Response:
     """Rasa's action server protocol (same status codes as rasa_sdk's own endpoint)."""
-    from rasa_sdk.interfaces import ActionExecutionRejection, ActionMissingDomainException, ActionNotFoundException
+    from rasa_sdk.interfaces import (
+        ActionExecutionRejection,
+        ActionMissingDomainException,
+        ActionNotFoundException,
+    )
 
     executor = request.app[EXECUTOR_KEY]
     try:

@@ -8,6 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions._reply import say
 from actions.understanding import message_language
 from bot.understanding.aspects import aspect_name
 
@@ -28,7 +29,7 @@ class ActionHandleComplaint(Action):
         aspects = [a["aspect"] for a in (tracker.latest_message or {}).get("aspects") or [] if a.get("aspect")]
         if aspects:
             names = [aspect_name(a, language) for a in dict.fromkeys(aspects)]
-            dispatcher.utter_message(response="utter_complaint_aspect", aspects=join_names(names, language))
+            say(dispatcher, language, "complaint_aspect", aspects=join_names(names, language))
         else:
-            dispatcher.utter_message(response="utter_complaint_general")
+            say(dispatcher, language, "complaint_general")
         return []

@@ -11,6 +11,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions._reply import say, service_unavailable
 from actions.understanding import latest_user_event, message_language
 from bot import metrics
 from bot.errors import IPMError
@@ -22,11 +23,6 @@ logger = logging.getLogger(__name__)
 _PENDING: set[asyncio.Task[Any]] = set()
 
 
-def _unavailable(dispatcher: CollectingDispatcher, component: str, exc: Exception) -> list[dict[str, Any]]:
-    metrics.FALLBACKS.labels(component, type(exc).__name__).inc()
-    logger.error("%s failed: %s", component, exc)
-    dispatcher.utter_message(response="utter_service_unavailable")
-    return []
 
 
 class ActionShowProfile(Action):
@@ -38,7 +34,7 @@ class ActionShowProfile(Action):
         try:
             summary = await asyncio.to_thread(get_services().profiles.summary, tracker.sender_id, language)
         except IPMError as exc:
-            return _unavailable(dispatcher, "profiles", exc)
+            return service_unavailable(dispatcher, language, "profiles", exc)
         dispatcher.utter_message(text=summary)
         return []
 
@@ -48,15 +44,16 @@ class ActionExportData(Action):
         return "action_export_data"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        language = message_language(tracker)
         try:
             data = await asyncio.to_thread(get_services().profiles.export, tracker.sender_id)
         except IPMError as exc:
-            return _unavailable(dispatcher, "export", exc)
+            return service_unavailable(dispatcher, language, "export", exc)
         if not data:
-            dispatcher.utter_message(response="utter_no_data")
+            say(dispatcher, language, "no_data")
             return []
         count = sum(len(v) for v in data.values() if isinstance(v, list))
-        dispatcher.utter_message(response="utter_data_exported", count=count)
+        say(dispatcher, language, "data_exported", count=count)
         dispatcher.utter_message(
             text=json.dumps(data, ensure_ascii=False, indent=1, default=str),
             json_message={"export": data},
@@ -78,13 +75,14 @@ class ActionDeleteData(Action):
         return "action_delete_data"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        language = message_language(tracker)
         services = get_services()
         try:
             report = await asyncio.to_thread(services.profiles.erase, tracker.sender_id)
         except IPMError as exc:
-            return _unavailable(dispatcher, "erasure", exc)
+            return service_unavailable(dispatcher, language, "erasure", exc)
         history = sum(1 for e in tracker.events if e.get("event") in ("user", "bot"))
-        dispatcher.utter_message(response="utter_data_deleted", count=report.total + history)
+        say(dispatcher, language, "data_deleted", count=report.total + history)
         url = services.settings.tracker_store.url
         if url:
             # Rasa stores this very turn after the action returns: erase once it has.
@@ -101,6 +99,7 @@ class ActionSetMarketingConsent(Action):
         return "action_set_marketing_consent"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        language = message_language(tracker)
         intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
         consent = intent == "opt_in_marketing"
         event = latest_user_event(tracker) or {}
@@ -110,6 +109,6 @@ class ActionSetMarketingConsent(Action):
                 get_services().profiles.set_consent, tracker.sender_id, consent, event_id=f"rasa:{event_id}"
             )
         except IPMError as exc:
-            return _unavailable(dispatcher, "consent", exc)
-        dispatcher.utter_message(response="utter_marketing_opted_in" if consent else "utter_marketing_opted_out")
+            return service_unavailable(dispatcher, language, "consent", exc)
+        say(dispatcher, language, "marketing_opted_in" if consent else "marketing_opted_out")
         return []

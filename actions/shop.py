@@ -10,8 +10,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions._reply import say, service_unavailable
 from actions.understanding import message_language
-from bot import metrics
 from bot.errors import IPMError
 from bot.orders import latest_purchase
 from bot.recommendation_service import recommend_for_turn
@@ -23,11 +23,6 @@ logger = logging.getLogger(__name__)
 PRODUCT_MATCH_THRESHOLD = 0.82
 
 
-def _unavailable(dispatcher: CollectingDispatcher, component: str, exc: Exception) -> list[dict[str, Any]]:
-    metrics.FALLBACKS.labels(component, type(exc).__name__).inc()
-    logger.error("%s failed: %s", component, exc)
-    dispatcher.utter_message(response="utter_service_unavailable")
-    return []
 
 
 class ActionRecommendProducts(Action):
@@ -42,11 +37,11 @@ class ActionRecommendProducts(Action):
             profile = await asyncio.to_thread(services.profiles.get_profile, tracker.sender_id)
             picks = await asyncio.to_thread(recommend_for_turn, services.product_search, text, profile, language)
         except IPMError as exc:
-            return _unavailable(dispatcher, "recommendations", exc)
+            return service_unavailable(dispatcher, language, "recommendations", exc)
         if not picks:
-            dispatcher.utter_message(response="utter_no_recommendations")
+            say(dispatcher, language, "no_recommendations")
             return []
-        dispatcher.utter_message(response="utter_recommendations_intro")
+        say(dispatcher, language, "recommendations_intro")
         lines = [f"{i}. {product_line(p.product, language, p.reason)}" for i, p in enumerate(picks, 1)]
         dispatcher.utter_message(
             text="\n".join(lines),
@@ -67,9 +62,9 @@ class ActionProductInfo(Action):
         try:
             hits = await asyncio.to_thread(get_services().product_search.search, text, 3)
         except IPMError as exc:
-            return _unavailable(dispatcher, "product_search", exc)
+            return service_unavailable(dispatcher, language, "product_search", exc)
         if not hits or hits[0][1] < PRODUCT_MATCH_THRESHOLD:
-            dispatcher.utter_message(response="utter_product_not_found")
+            say(dispatcher, language, "product_not_found")
             return []
         best = hits[0][0]
         dispatcher.utter_message(text=product_details(best, language))
@@ -90,12 +85,14 @@ class ActionOrderStatus(Action):
         try:
             order = await asyncio.to_thread(latest_purchase, get_services().store, tracker.sender_id)
         except IPMError as exc:
-            return _unavailable(dispatcher, "orders", exc)
+            return service_unavailable(dispatcher, language, "orders", exc)
         if order is None:
-            dispatcher.utter_message(response="utter_order_not_found")
+            say(dispatcher, language, "order_not_found")
         else:
-            dispatcher.utter_message(
-                response="utter_order_found",
+            say(
+                dispatcher,
+                language,
+                "order_found",
                 product=order.product.name(language),
                 date=date_text(order.ordered_at, language),
             )

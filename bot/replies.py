@@ -1,13 +1,84 @@
-"""Customer-facing text built from data (product lines, prices, dates) in Chinese or English.
+"""Customer-facing text the actions send, in Chinese or English.
 
-Static replies live in domain.yml; these are the parts that depend on the catalog.
+Rasa's own responses (chosen by its policies) live in domain.yml; the texts custom actions
+send live in ``data/replies.yml`` (one entry per reply, ``en`` and ``zh`` templates with the
+same ``{placeholders}``); product lines, prices and dates are built here from the catalog.
 """
 
 from __future__ import annotations
 
+import string
 from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
 
 from bot.catalog import ProductInfo
+from bot.errors import ConfigurationError
+from bot.settings import PROJECT_ROOT
+
+REPLIES_PATH = PROJECT_ROOT / "data" / "replies.yml"
+LANGUAGES = ("en", "zh")
+
+
+def _placeholders(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+class Replies:
+    """Bilingual reply templates.
+
+    Args:
+        templates: ``{name: {"en": "...", "zh": "..."}}``.
+
+    Raises:
+        ConfigurationError: a reply lacks a language, or its languages use different placeholders.
+
+    Example:
+        >>> Replies({"hi": {"en": "Hi {name}", "zh": "{name}您好"}}).render("hi", "zh", name="王")
+        '王您好'
+    """
+
+    def __init__(self, templates: dict[str, dict[str, str]]) -> None:
+        problems = []
+        for name, variants in templates.items():
+            missing = [lang for lang in LANGUAGES if not isinstance(variants.get(lang), str)]
+            if missing:
+                problems.append(f"{name}: no {'/'.join(missing)} text")
+            elif _placeholders(variants["en"]) != _placeholders(variants["zh"]):
+                problems.append(f"{name}: en and zh use different placeholders")
+        if problems:
+            raise ConfigurationError("invalid reply templates: " + "; ".join(problems))
+        self._templates = templates
+
+    @classmethod
+    def load(cls, path: Path = REPLIES_PATH) -> Replies:
+        """Read templates from a YAML file."""
+        try:
+            data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as exc:
+            raise ConfigurationError(f"cannot read reply templates {path}: {exc}") from exc
+        if not isinstance(data, dict):
+            raise ConfigurationError(f"{path} must map reply names to en/zh texts")
+        return cls(data)
+
+    def names(self) -> list[str]:
+        return list(self._templates)
+
+    def render(self, name: str, language: str, **values: Any) -> str:
+        """The reply ``name`` in ``language`` ("zh" or anything else for English)."""
+        variants = self._templates.get(name)
+        if variants is None:
+            raise ConfigurationError(f"no reply template named {name!r}")
+        return variants["zh" if language == "zh" else "en"].format(**values)
+
+
+@lru_cache(maxsize=1)
+def default_replies() -> Replies:
+    """The project's templates (``data/replies.yml``), read once."""
+    return Replies.load()
 
 _CURRENCY = {"CNY": "¥", "USD": "$", "EUR": "€", "GBP": "£"}
 

@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 
 from actions.shop import ActionOrderStatus, ActionProductInfo, ActionRecommendProducts
 from actions.understanding import ValidateSlotMappings
+from bot.replies import default_replies
 from tests.actions.conftest import run_action, tracker_for
 
 
@@ -25,9 +26,7 @@ async def test_bank_product_answers_carry_the_compliance_text(catalog_services, 
 async def test_unknown_product_is_said_plainly(catalog_services, domain) -> None:
     tracker = tracker_for("p3", "do you sell tractors?", "ask_product", "en")
     _, messages = await run_action(ActionProductInfo(), tracker, domain)
-    assert messages == [{"response": "utter_product_not_found", "text": None, "buttons": [], "elements": [],
-                         "custom": {}, "template": "utter_product_not_found", "image": None,
-                         "attachment": None}] or messages[0]["response"] == "utter_product_not_found"
+    assert [m["text"] for m in messages] == [default_replies().render("product_not_found", "en")]
 
 
 async def test_order_status_finds_the_latest_purchase(catalog_services, domain) -> None:
@@ -43,16 +42,16 @@ async def test_order_status_finds_the_latest_purchase(catalog_services, domain) 
         session.add(Interaction(customer_id=cid, product_id=ids["PH-1"], kind="purchase", value=2999.0,
                                 occurred_at=datetime(2026, 11, 20, tzinfo=timezone.utc)))
     _, messages = await run_action(ActionOrderStatus(), tracker_for("buyer", "我的快递到哪了", "order_status", "zh"), domain)
-    assert messages[0]["response"] == "utter_order_found"
-    assert messages[0]["product"] == "Nova X5 智能手机" and messages[0]["date"] == "2026年11月20日"
+    assert messages[0]["text"] == default_replies().render("order_found", "zh", product="Nova X5 智能手机",
+                                                           date="2026年11月20日")
     _, messages = await run_action(ActionOrderStatus(), tracker_for("stranger", "where is my order", "order_status", "en"), domain)
-    assert messages[0]["response"] == "utter_order_not_found"
+    assert messages[0]["text"] == default_replies().render("order_not_found", "en")
 
 
 async def test_recommendations_follow_the_request_and_skip_out_of_stock(catalog_services, domain) -> None:
     tracker = tracker_for("r1", "can you recommend some headphones?", "request_recommendation", "en")
     _, messages = await run_action(ActionRecommendProducts(), tracker, domain)
-    assert messages[0]["response"] == "utter_recommendations_intro"
+    assert messages[0]["text"] == default_replies().render("recommendations_intro", "en")
     cards = messages[1]["custom"]["cards"]
     assert [c["sku"] for c in cards] == ["HP-1"]  # HP-2 is out of stock
     assert cards[0]["reason"] == "matches the headphones you asked for"
