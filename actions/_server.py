@@ -14,6 +14,7 @@ from typing import Any
 from aiohttp import web
 
 from bot import metrics
+from bot.privacy import install_log_redaction
 from bot.server import create_app, run_app
 from bot.services import Services, set_services
 from bot.settings import get_settings
@@ -93,5 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--log-level", default=os.environ.get("IPM_LOG_LEVEL", "INFO"))
     args = parser.parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Customers' phone numbers, e-mails and card numbers never reach the logs.
+    install_log_redaction()
     run_app(build_app(Services(settings=settings)), args.host, args.port)
     return 0

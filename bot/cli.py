@@ -290,16 +290,23 @@ def add_demo_parser(subcommands: Subcommands) -> None:
         "--no-embed", action="store_true", help="skip embedding review texts (faster)"
     )
     load.add_argument("--no-segments", action="store_true", help="do not build segments afterwards")
+    load.add_argument(
+        "--if-empty", action="store_true", help="do nothing when the catalog already has products"
+    )
     load.set_defaults(handler=run_demo_load)
 
 
 def run_demo_load(args: argparse.Namespace) -> int:
     """Import every demo file, then build segments."""
+    from bot.catalog import list_products
     from bot.importer import import_file
     from bot.profiles import build_segments
 
     store = open_cli_store(args)
     try:
+        if args.if_empty and list_products(store, limit=1):
+            print("the catalog already has products: demo data not loaded")
+            return 0
         encoder = None if args.no_embed else cli_encoder()
         for kind, relative in DEMO_FILES:
             report = import_file(

@@ -3,6 +3,9 @@
 source "$(dirname "$0")/common.sh"
 trap 'echo; log "stopping"; stop_all; exit 0' INT TERM
 trap 'stop_all' EXIT
+log "loading the demo catalogs and customers into an empty database"
+"$BOT_PY" -m bot -q demo load --if-empty >>"$ROOT/var/log/demo-load.log" 2>&1 \
+  || { log "demo data failed to load; see var/log/demo-load.log"; exit 1; }
 start_bot || exit 1
 train_if_needed || exit 1
 start_rasa || exit 1

@@ -121,3 +121,14 @@ def test_python_dash_m_bot_runs_the_cli() -> None:
     assert result.returncode == 0
     for command in ("db", "import", "profile", "segments", "demo"):
         assert command in result.stdout
+
+
+def test_demo_load_if_empty_skips_a_populated_catalog(tmp_path, capsys) -> None:
+    from bot.cli import main
+
+    db = f"sqlite:///{tmp_path / 'demo.db'}"
+    assert main(["--db", db, "-q", "demo", "load", "--no-embed", "--no-segments", "--if-empty"]) == 0
+    first = capsys.readouterr().out
+    assert "data/catalog/shop.jsonl" in first
+    assert main(["--db", db, "-q", "demo", "load", "--no-embed", "--no-segments", "--if-empty"]) == 0
+    assert "already has products" in capsys.readouterr().out
