@@ -19,8 +19,6 @@ from bot.replies import date_text, product_details, product_line
 from bot.services import get_services
 
 logger = logging.getLogger(__name__)
-#: Below this similarity a product question has not found the product.
-PRODUCT_MATCH_THRESHOLD = 0.82
 
 
 
@@ -60,15 +58,15 @@ class ActionProductInfo(Action):
         language = message_language(tracker)
         text = (tracker.latest_message or {}).get("text") or ""
         try:
-            hits = await asyncio.to_thread(get_services().product_search.search, text, 3)
+            hits = await asyncio.to_thread(get_services().product_search.find, text, 3)
         except IPMError as exc:
             return service_unavailable(dispatcher, language, "product_search", exc)
-        if not hits or hits[0][1] < PRODUCT_MATCH_THRESHOLD:
+        if not hits:
             say(dispatcher, language, "product_not_found")
             return []
         best = hits[0][0]
         dispatcher.utter_message(text=product_details(best, language))
-        others = [p for p, score in hits[1:] if score >= PRODUCT_MATCH_THRESHOLD]
+        others = [p for p, _ in hits[1:]]
         if others:
             label = "您可能也想看看：" if language == "zh" else "You might also look at: "
             sep = "、" if language == "zh" else "; "
