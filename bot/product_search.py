@@ -93,6 +93,12 @@ class ProductSearch:
         """Vector size of the encoder the index was built with."""
         return int(self._encoder.dim)
 
+    def product_vectors(self) -> npt.NDArray[np.float32]:
+        """One unit vector per product (mean of its English and Chinese texts), in catalog order."""
+        from bot.encoder import normalize_rows
+
+        return normalize_rows(self._vectors.mean(axis=1))
+
     def similarities(self, vector: npt.NDArray[np.float32]) -> dict[str, float]:
         """``{sku: cosine}`` of every product to ``vector`` (best of its two language texts)."""
         if not self.products:

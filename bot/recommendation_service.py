@@ -1,17 +1,64 @@
-"""Recommendations for a chat turn: what the customer asks for, shaped by what we know about them.
+"""Recommendations for a chat turn: the hybrid recommender over the store, shaped by the request.
 
-This is the serving side; the offline-evaluated models live in ``bot.recommend``.
+The offline-evaluated models live in ``bot.recommend``; this module fits the hybrid on the
+store's interactions (refitting when they have grown), restricts it to what the customer
+asks for (categories named in the message, "something cheaper", "not this brand"), applies
+the business rules (in stock, not already bought, bank eligibility, diversity) and turns
+each pick into a line with a reason the customer can read.
 """
 
 from __future__ import annotations
 
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
+from sqlalchemy import func, select
 
-from bot.catalog import ProductInfo, category_label
+from bot.catalog import CATEGORY_LABELS, ProductInfo, category_label, eligibility_problems
 from bot.product_search import ProductSearch
-from bot.profiles import ProfileView
+from bot.profiles import ProfileConfig, ProfileView
+from bot.recommend import (
+    ContentRecommender,
+    EASERecommender,
+    HybridRecommender,
+    Interactions,
+    ItemFeatures,
+    PopularityRecommender,
+    ReasonKind,
+    RecommendContext,
+)
+from bot.store import Customer, Interaction, Product, Store
+
+logger = logging.getLogger(__name__)
+
+Refinement = Literal["cheaper", "pricier", "other_brand", "other"]
+
+_REFINEMENTS: tuple[tuple[Refinement, re.Pattern[str]], ...] = (
+    ("cheaper", re.compile(r"cheap|afford|budget|less (?:pricey|expensive)|lower price|too expensive|"
+                           r"便宜|实惠|性价比|太贵|预算|价格低", re.IGNORECASE)),
+    ("pricier", re.compile(r"premium|high[- ]?end|better one|more expensive|price doesn'?t matter|flagship|"
+                           r"高端|高档|旗舰|贵一点|好一点", re.IGNORECASE)),
+    ("other_brand", re.compile(r"brand|牌子|品牌", re.IGNORECASE)),
+)
+
+
+def parse_refinement(text: str) -> Refinement:
+    """How a follow-up wants the last recommendations changed ("other" when unsure).
+
+    Example:
+        >>> parse_refinement("有便宜一点的吗"), parse_refinement("not this brand")
+        ('cheaper', 'other_brand')
+    """
+    for kind, pattern in _REFINEMENTS:
+        if pattern.search(text):
+            return kind
+    return "other"
 
 
 @dataclass(frozen=True)
@@ -24,79 +71,260 @@ class Pick:
     reason: str
 
 
-def _reason(kind: str, category: str, language: str) -> str:
+def _asked_reason(category: str, language: str) -> str:
     label = category_label(category, language)
+    return f"符合您想要的{label}" if language == "zh" else f"matches the {label} you asked for"
+
+
+def _meaning_reason(kind: str, category: str, language: str) -> str:
+    label = category_label(category, language)
+    zh = language == "zh"
     if kind == "asked":
-        return f"符合您想要的{label}" if language == "zh" else f"matches the {label} you asked for"
-    if kind == "interest":
-        return f"您最近常看{label}" if language == "zh" else f"you've been looking at {label}"
-    if kind == "liked":
-        return f"您对{label}评价很好" if language == "zh" else f"you spoke highly of {label}"
-    return "顾客热门之选" if language == "zh" else "a popular choice"
+        return _asked_reason(category, language)
+    if kind == "praised_category":
+        return f"您对{label}评价很好" if zh else f"you spoke highly of {label}"
+    if kind == "matches_category":
+        return f"您最近常看{label}" if zh else f"you've been looking at {label}"
+    return "与您的需求相近" if zh else "close to what you're looking for"
 
 
-def recommend_for_turn(
-    search: ProductSearch,
-    text: str,
-    profile: ProfileView | None,
-    language: str,
-    k: int = 3,
-    max_per_category: int = 2,
-) -> list[Pick]:
-    """Rank in-stock shop or bank products for a recommendation request.
-
-    Candidates come from the categories the message names, else the customer's interests,
-    else the whole catalog. Scores blend similarity to the request and to the customer's
-    text profile; categories the customer complained about are demoted, praised ones boosted.
+class RecommendationService:
+    """Serves the hybrid recommender for chat turns.
 
     Args:
-        search: the product index.
-        text: the customer's request.
-        profile: what we know about them (``None`` for a stranger).
-        language: ``"zh"`` or ``"en"`` for the reasons.
-        k: how many picks.
-        max_per_category: diversity cap.
-
-    Returns:
-        Up to ``k`` picks, best first.
+        store: where interactions and the catalog live.
+        search: the product index (its vectors are the content signal).
+        refit_growth: refit when the interactions have grown by this share since the last fit.
+        max_age_s: refit at least this often.
+        config: behaviour weights (the same as the profiles use).
     """
-    asked = search.categories(text)
-    interests = [c for c, _ in profile.top_interests(3)] if profile else []
-    disliked = set(profile.disliked("category")) if profile else set()
-    liked = set(profile.liked("category")) if profile else set()
-    pool = asked or interests
-    candidates = [p for p in search.products if p.in_stock and (not pool or p.category in pool)]
-    if not candidates:
-        return []
-    hits = search.similarities(search.embed(text))
-    profile_vec = profile.text_vector if profile is not None else None
-    profile_hits = (
-        search.similarities(profile_vec) if profile_vec is not None and len(profile_vec) == search.dim else {}
-    )
-    scored = []
-    for product in candidates:
-        score = hits.get(product.sku, 0.0) + 0.5 * profile_hits.get(product.sku, 0.0)
-        if product.category in disliked:
-            score -= 0.3
-        if product.category in liked:
-            score += 0.1
-        if product.category in asked:
-            kind = "asked"
-        elif product.category in liked:
-            kind = "liked"
-        elif product.category in interests:
-            kind = "interest"
+
+    def __init__(
+        self,
+        store: Store,
+        search: ProductSearch,
+        refit_growth: float = 0.05,
+        max_age_s: float = 3600.0,
+        config: ProfileConfig | None = None,
+    ) -> None:
+        self.store = store
+        self.search = search
+        self._refit_growth = refit_growth
+        self._max_age_s = max_age_s
+        self._weights = (config or ProfileConfig()).behaviour_weights
+        self._lock = threading.Lock()
+        self._model: HybridRecommender | None = None
+        self._fitted_rows = 0
+        self._fitted_at = 0.0
+        self._bought: dict[str, set[str]] = {}
+
+    # -- model ------------------------------------------------------------------------
+
+    def _interaction_count(self) -> int:
+        with self.store.session() as session:
+            return int(session.scalar(select(func.count(Interaction.id))) or 0)
+
+    def _load_interactions(self) -> tuple[Interactions, dict[str, set[str]]]:
+        stmt = (
+            select(Customer.sender_id, Product.sku, Interaction.kind, Interaction.value, Interaction.occurred_at)
+            .join(Customer, Customer.id == Interaction.customer_id)
+            .join(Product, Product.id == Interaction.product_id)
+        )
+        users, items, weights, stamps = [], [], [], []
+        bought: dict[str, set[str]] = {}
+        with self.store.session() as session:
+            for sender, sku, kind, value, at in session.execute(stmt):
+                if kind == "rating":
+                    # A rating counts like a click, scaled by how much they liked it (1-5 stars).
+                    weight = self._weights.get("click", 2.0) * max(float(value or 3.0) - 2.0, 0.0) / 3.0
+                else:
+                    weight = self._weights.get(kind, 1.0)
+                if weight <= 0:
+                    continue
+                if kind == "purchase":
+                    bought.setdefault(sender, set()).add(sku)
+                users.append(sender)
+                items.append(sku)
+                weights.append(weight)
+                stamps.append(at.timestamp())
+        data = Interactions(
+            users=np.asarray(users, dtype=np.str_),
+            items=np.asarray(items, dtype=np.str_),
+            weights=np.asarray(weights, dtype=np.float32),
+            timestamps=np.asarray(stamps, dtype=np.float64),
+        )
+        return data, bought
+
+    def _item_features(self) -> ItemFeatures:
+        products = self.search.products
+        return ItemFeatures(
+            ids=[p.sku for p in products],
+            vectors=self.search.product_vectors(),
+            categories={p.sku: [p.category] for p in products},
+            names={p.sku: p.name_en for p in products},
+            names_zh={p.sku: p.name_zh for p in products},
+            category_names_zh={c: labels[1] for c, labels in CATEGORY_LABELS.items()},
+        )
+
+    def model(self) -> HybridRecommender | None:
+        """The fitted hybrid (refitted when stale); ``None`` while there are no interactions."""
+        with self._lock:
+            count = self._interaction_count()
+            fresh = (
+                self._model is not None
+                and count <= self._fitted_rows * (1 + self._refit_growth)
+                and time.monotonic() - self._fitted_at < self._max_age_s
+            )
+            if fresh:
+                return self._model
+            if count == 0:
+                return None
+            started = time.perf_counter()
+            data, bought = self._load_interactions()
+            model = HybridRecommender(
+                {
+                    "ease": EASERecommender(l2=50.0),
+                    "content": ContentRecommender(),
+                    "popularity": PopularityRecommender(),
+                },
+                weights={"ease": 1.0, "content": 0.4, "popularity": 0.2},
+                # Few interactions: item-to-item signals still hold; content and popularity count more.
+                cold_weights={"ease": 1.0, "content": 0.6, "popularity": 0.4},
+            ).fit(data, self._item_features())
+            self._model, self._bought = model, bought
+            self._fitted_rows, self._fitted_at = count, time.monotonic()
+            logger.info("recommender fitted on %d interactions in %.2f s", count, time.perf_counter() - started)
+            return model
+
+    # -- serving ----------------------------------------------------------------------
+
+    def recommend(
+        self,
+        sender_id: str,
+        text: str,
+        profile: ProfileView | None,
+        language: str,
+        k: int = 3,
+        previous: Sequence[str] = (),
+        refinement: Refinement | None = None,
+    ) -> list[Pick]:
+        """Picks for a recommendation request or a follow-up refining ``previous`` picks.
+
+        Args:
+            sender_id: the customer.
+            text: what they wrote.
+            profile: what we know about them (``None`` for a stranger).
+            language: ``"zh"`` or ``"en"``.
+            k: how many picks.
+            previous: SKUs shown last time (a refinement excludes them).
+            refinement: ``None`` for a fresh request, else how to change ``previous``.
+
+        Returns:
+            Up to ``k`` picks, best first, each with a reason.
+        """
+        model = self.model()
+        by_sku = {p.sku: p for p in self.search.products}
+        shown = [by_sku[s] for s in previous if s in by_sku]
+        if refinement is not None and shown:
+            categories = sorted({p.category for p in shown})
         else:
-            kind = "popular"
-        scored.append((score, product, kind))
-    scored.sort(key=lambda row: -row[0])
-    picks: list[Pick] = []
-    per_category: dict[str, int] = {}
-    for score, product, kind in scored:
-        if per_category.get(product.category, 0) >= max_per_category:
-            continue
-        per_category[product.category] = per_category.get(product.category, 0) + 1
-        picks.append(Pick(product, float(np.round(score, 4)), kind, _reason(kind, product.category, language)))
-        if len(picks) == k:
-            break
-    return picks
+            categories = self.search.categories(text)
+        allowed = self._filter(categories, shown, refinement, profile)
+        asked = [p.sku for p, _ in self.search.find(text, k=3)] if refinement is None else []
+        context = RecommendContext(
+            asked_about=asked,
+            sentiment=self._sentiment(profile),
+            exclude=set(previous) | self._bought.get(sender_id, set()),
+            in_stock=lambda sku: sku in by_sku and by_sku[sku].in_stock,
+            eligible=allowed,
+            max_per_category=2 if not categories else None,
+        )
+        if model is None:
+            # A catalog without any behaviour yet: rank by meaning (request and profile).
+            logger.info("no interactions yet: content-only recommendations")
+            return self._rank_by_meaning(text, profile, language, k, allowed, context, categories)
+        picks = model.recommend(sender_id, k=k, context=context)
+        out = []
+        for rec in picks:
+            product = by_sku[rec.item]
+            generic = rec.reason.kind in (ReasonKind.POPULAR, ReasonKind.POPULAR_WITH_SIMILAR)
+            if product.category in categories and (generic or refinement is not None):
+                reason_kind, reason = "asked", _asked_reason(product.category, language)
+            else:
+                reason_kind, reason = rec.reason.kind.value, rec.reason.text(language)
+            out.append(Pick(product, float(rec.score), reason_kind, reason))
+        return out
+
+    def _filter(
+        self,
+        categories: Sequence[str],
+        shown: Sequence[ProductInfo],
+        refinement: Refinement | None,
+        profile: ProfileView | None,
+    ) -> Callable[[str], bool]:
+        by_sku = {p.sku: p for p in self.search.products}
+        attributes = profile.attributes if profile is not None else {}
+        low = min((p.price for p in shown), default=None)
+        high = max((p.price for p in shown), default=None)
+        brands = {p.brand for p in shown if p.brand}
+
+        def allowed(sku: str) -> bool:
+            product = by_sku.get(sku)
+            if product is None:
+                return False
+            if categories and product.category not in categories:
+                return False
+            if product.domain == "bank" and eligibility_problems(product, attributes):
+                return False
+            if refinement == "cheaper" and low is not None and product.price >= low:
+                return False
+            if refinement == "pricier" and high is not None and product.price <= high:
+                return False
+            return not (refinement == "other_brand" and product.brand in brands)
+
+        return allowed
+
+    def _rank_by_meaning(
+        self,
+        text: str,
+        profile: ProfileView | None,
+        language: str,
+        k: int,
+        allowed: Callable[[str], bool],
+        context: RecommendContext,
+        categories: Sequence[str],
+    ) -> list[Pick]:
+        request = self.search.similarities(self.search.embed(text))
+        vector = profile.text_vector if profile is not None else None
+        personal = self.search.similarities(vector) if vector is not None and len(vector) == self.search.dim else {}
+        interests = [c for c, _ in profile.top_interests(3)] if profile is not None else []
+        liked = set(profile.liked("category")) if profile is not None else set()
+        pool = set(categories) or set(interests)
+        scored = []
+        for product in self.search.products:
+            if not allowed(product.sku) or not product.in_stock or product.sku in context.exclude:
+                continue
+            if pool and product.category not in pool:
+                continue
+            score = request[product.sku] + 0.5 * personal.get(product.sku, 0.0)
+            score += 0.3 * context.sentiment.get(product.category, 0.0)
+            scored.append((score, product))
+        scored.sort(key=lambda row: -row[0])
+        picks: list[Pick] = []
+        per_category: dict[str, int] = {}
+        for score, product in scored:
+            if per_category.get(product.category, 0) >= 2:
+                continue
+            per_category[product.category] = per_category.get(product.category, 0) + 1
+            kind = ("asked" if product.category in categories else "praised_category" if product.category in liked
+                    else "matches_category" if product.category in interests else "content")
+            picks.append(Pick(product, float(score), kind, _meaning_reason(kind, product.category, language)))
+            if len(picks) == k:
+                break
+        return picks
+
+    @staticmethod
+    def _sentiment(profile: ProfileView | None) -> dict[str, float]:
+        if profile is None:
+            return {}
+        return {c: o.mean for c, o in profile.category_sentiment.items()}

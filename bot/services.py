@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from bot.encoder import Encoder
     from bot.product_search import ProductSearch
     from bot.profiles import ProfileService
+    from bot.recommendation_service import RecommendationService
     from bot.store import Store
 
 logger = logging.getLogger(__name__)
@@ -79,6 +80,7 @@ class Services:
     _store: Store | None = None
     _profiles: ProfileService | None = None
     _product_search: ProductSearch | None = None
+    _recommendations: RecommendationService | None = None
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     @property
@@ -131,10 +133,23 @@ class Services:
                     )
         return self._product_search
 
+    @property
+    def recommendations(self) -> RecommendationService:
+        """The hybrid recommender over the store (fitted on first use, refitted when stale)."""
+        if self._recommendations is None:
+            with self._lock:
+                if self._recommendations is None:
+                    from bot.recommendation_service import RecommendationService
+
+                    self._recommendations = RecommendationService(self.store, self.product_search)
+        return self._recommendations
+
     def refresh_catalog(self) -> None:
-        """Forget the product index so the next use sees catalog changes."""
+        """Forget the product index (and the recommender built on it) so the next use sees
+        catalog changes."""
         with self._lock:
             self._product_search = None
+            self._recommendations = None
 
 
 _current: Services | None = None

@@ -8,6 +8,7 @@ from actions.shop import ActionOrderStatus, ActionProductInfo, ActionRecommendPr
 from actions.understanding import ValidateSlotMappings
 from bot.replies import default_replies
 from tests.actions.conftest import run_action, tracker_for
+from tests.conftest import PRODUCTS
 
 
 async def test_product_question_answers_with_catalog_facts(catalog_services, domain) -> None:
@@ -74,3 +75,18 @@ async def test_two_customers_with_different_histories_get_different_picks(catalo
     assert {c["sku"][:2] for c in picks["techie"]} == {"PH"}
     assert picks["cook"][0]["reason"] == "您对厨房用品评价很好"  # praised, not just browsed
     assert picks["techie"][0]["reason"] == "you've been looking at phones"
+
+
+async def test_a_follow_up_refines_the_last_recommendations(catalog_services, domain) -> None:
+    first = tracker_for("z1", "推荐一款手机", "request_recommendation", "zh", message_id="q1")
+    events, messages = await run_action(ActionRecommendProducts(), first, domain)
+    shown = events[0]["value"]
+    assert events[0]["name"] == "recommended_skus" and shown
+    cheapest = min(p["price"] for p in PRODUCTS if p["sku"] in shown)
+    follow = tracker_for("z1", "有便宜一点的吗", "refine_recommendation", "zh", message_id="q2")
+    follow.slots["recommended_skus"] = shown
+    events, messages = await run_action(ActionRecommendProducts(), follow, domain)
+    cards = messages[1]["custom"]["cards"]
+    prices = {p["sku"]: p["price"] for p in PRODUCTS}
+    assert cards and all(prices[c["sku"]] < cheapest and c["sku"] not in shown for c in cards)
+    assert events[0]["value"] == [c["sku"] for c in cards]

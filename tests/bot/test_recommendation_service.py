@@ -1,0 +1,92 @@
+"""The chat's recommendation service: the hybrid on the store, requests, refinements, business rules."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from bot.recommendation_service import parse_refinement
+
+
+@pytest.fixture()
+def shop(catalog_services):
+    """Customers who buy a phone with noise-cancelling headphones, others who cook."""
+    from bot.profiles import ensure_customer
+    from bot.store import Interaction, Product
+
+    store = catalog_services.store
+    start = datetime(2026, 10, 1, tzinfo=timezone.utc)
+    with store.session() as session:
+        ids = {p.sku: p.id for p in session.query(Product)}
+        plan = {f"tech-{i}": ["PH-1", "HP-1"] for i in range(12)}
+        plan |= {f"cook-{i}": ["KT-1", "KT-2"] for i in range(8)}
+        plan |= {"alice": ["PH-1"], "bob": ["KT-1"]}
+        for n, (sender, skus) in enumerate(plan.items()):
+            cid = ensure_customer(store, session, sender)
+            for j, sku in enumerate(skus):
+                session.add(Interaction(customer_id=cid, product_id=ids[sku], kind="purchase",
+                                        value=1.0, occurred_at=start + timedelta(hours=n, minutes=j)))
+    return catalog_services
+
+
+def test_customers_with_different_histories_get_different_explained_picks(shop) -> None:
+    service = shop.recommendations
+    alice = service.recommend("alice", "recommend me something", None, "en")
+    bob = service.recommend("bob", "有什么推荐吗", None, "zh")
+    assert alice[0].product.sku == "HP-1"  # bought with phones by customers like her
+    assert "Nova X5 smartphone" in alice[0].reason  # explained by her own purchase
+    assert bob[0].product.sku == "KT-2"
+    assert "ChefMate 电饭煲" in bob[0].reason
+    # Never what they already bought, never out of stock.
+    assert "PH-1" not in {p.product.sku for p in alice} and "HP-2" not in {p.product.sku for p in alice}
+    assert "KT-1" not in {p.product.sku for p in bob}
+
+
+def test_a_named_category_restricts_the_picks(shop) -> None:
+    picks = shop.recommendations.recommend("bob", "recommend me a phone", None, "en")
+    assert picks and {p.product.category for p in picks} == {"phones"}
+
+
+def test_refinements_change_the_last_picks(shop) -> None:
+    service = shop.recommendations
+    first = service.recommend("carol", "I'm looking for a new phone", None, "en")
+    shown = [p.product.sku for p in first]
+    assert set(shown) <= {"PH-1", "PH-2", "PH-3"} and shown
+    cheaper = service.recommend("carol", "something cheaper", None, "en", previous=shown, refinement="cheaper")
+    assert all(p.product.price < min(q.product.price for q in first) for p in cheaper)
+    other = service.recommend("carol", "not this brand", None, "en", previous=["PH-1"], refinement="other_brand")
+    assert other and all(p.product.brand != "Nova" and p.product.category == "phones" for p in other)
+    assert other[0].reason == "matches the phones you asked for"
+
+
+def test_complaints_demote_a_category(shop) -> None:
+    from bot.profiles import ProfileService
+
+    profiles = ProfileService(shop.store)
+    profiles.record_message("dan", "the kitchen stuff I bought was terrible", "en", sentiment=-0.9,
+                            categories=["kitchen"], event_id="d1")
+    profiles.record_message("dan", "and I also like phones", "en", sentiment=0.0, categories=["phones"], event_id="d2")
+    picks = shop.recommendations.recommend("dan", "recommend me something", profiles.get_profile("dan"), "en")
+    assert picks[0].product.category != "kitchen"
+
+
+def test_refitting_sees_new_interactions(shop) -> None:
+    service = shop.recommendations
+    first = service.model()
+    assert service.model() is first  # cached while nothing changed
+    from bot.profiles import ProfileService
+
+    profiles = ProfileService(shop.store)
+    for i in range(5):
+        profiles.record_interaction(f"new-{i}", "PH-3", "purchase", event_id=f"n{i}")
+    assert service.model() is not first
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [("something cheaper please", "cheaper"), ("太贵了，有没有便宜点的", "cheaper"), ("不要这个牌子", "other_brand"),
+     ("any other brands?", "other_brand"), ("有没有更高端的", "pricier"), ("show me something else", "other")],
+)
+def test_parse_refinement(text: str, kind: str) -> None:
+    assert parse_refinement(text) == kind
