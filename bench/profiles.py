@@ -32,9 +32,9 @@ import numpy.typing as npt
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.importer import import_file  # noqa: E402
-from bot.profiles import ProfileService  # noqa: E402
-from bot.store import Store, open_store  # noqa: E402
+from bot.importer import import_file
+from bot.profiles import ProfileService
+from bot.store import Store, open_store
 
 KINDS = ("view", "view", "view", "view", "click", "click", "cart", "purchase", "rating")
 

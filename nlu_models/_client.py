@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import time
-from typing import List, Optional, Tuple
 
 import numpy as np
 import requests
@@ -27,7 +26,7 @@ class EmbeddingClient:
         timeout: seconds per request.
     """
 
-    def __init__(self, url: Optional[str], model: str = "", token_env: str = "", timeout: float = 120) -> None:
+    def __init__(self, url: str | None, model: str = "", token_env: str = "", timeout: float = 120) -> None:
         self.url = (url or os.environ.get("IPM_EMBEDDINGS_URL") or DEFAULT_URL).rstrip("/")
         self._model = model
         self._timeout = timeout
@@ -36,7 +35,7 @@ class EmbeddingClient:
         if token:
             self._session.headers["Authorization"] = f"Bearer {token}"
 
-    def embed(self, texts: List[str], wait: float = 0.0) -> Tuple[np.ndarray, str]:
+    def embed(self, texts: list[str], wait: float = 0.0) -> tuple[np.ndarray, str]:
         """Embed ``texts``, retrying connection errors for up to ``wait`` seconds (server start-up)."""
         deadline = time.monotonic() + wait
         body = {"input": texts, "model": self._model}

@@ -7,7 +7,7 @@ stored in the Rasa model; at run time only the message's own vector is needed.
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Optional, Text, Type
+from typing import Any
 
 import numpy as np
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -38,19 +38,19 @@ class AspectExtractor(GraphComponent):
     """
 
     @classmethod
-    def required_components(cls) -> List[Type]:
+    def required_components(cls) -> list[type]:
         return [SharedEncoderFeaturizer]
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         return {"threshold": 0.86, "url": None, "token_env": "IPM_SERVER__API_TOKEN", "startup_wait": 60}
 
     def __init__(
         self,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
-        detector: Optional[AspectDetector] = None,
+        detector: AspectDetector | None = None,
     ) -> None:
         self._config = {**self.get_default_config(), **config}
         self._model_storage = model_storage
@@ -60,28 +60,28 @@ class AspectExtractor(GraphComponent):
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "AspectExtractor":
+    ) -> AspectExtractor:
         return cls(config, model_storage, resource)
 
     @classmethod
     def load(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
         **kwargs: Any,
-    ) -> "AspectExtractor":
+    ) -> AspectExtractor:
         merged = {**cls.get_default_config(), **config}
         try:
             with model_storage.read_from(resource) as path:
                 with np.load(path / PROTOTYPES_FILE, allow_pickle=False) as arrays:
                     vectors = {name: arrays[name] for name in arrays.files}
-            detector: Optional[AspectDetector] = AspectDetector(vectors, float(merged["threshold"]))
+            detector: AspectDetector | None = AspectDetector(vectors, float(merged["threshold"]))
         except (ValueError, OSError):
             logger.warning("no aspect prototypes in the model (%s); keyword detection only", resource.name)
             detector = AspectDetector({}, float(merged["threshold"]))
@@ -95,7 +95,7 @@ class AspectExtractor(GraphComponent):
             np.savez(path / PROTOTYPES_FILE, **out)
         return self._resource
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         if self._detector is None:
             return messages
         for message in messages:

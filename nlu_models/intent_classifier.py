@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Optional, Text, Type
+from typing import Any
 
 import numpy as np
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -24,7 +24,7 @@ logger = logging.getLogger(__name__)
 HEAD_FILE = "intent_head.npz"
 
 
-def sentence_vector(message: Message) -> Optional[np.ndarray]:
+def sentence_vector(message: Message) -> np.ndarray | None:
     """The message's dense sentence features (all dense featurizers, concatenated)."""
     _, sentence = message.get_dense_features(TEXT)
     return None if sentence is None else np.asarray(sentence.features, dtype=np.float32).reshape(-1)
@@ -40,19 +40,19 @@ class EncoderIntentClassifier(IntentClassifier, GraphComponent):
     """
 
     @classmethod
-    def required_components(cls) -> List[Type]:
+    def required_components(cls) -> list[type]:
         return [Featurizer]
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         return {"C": 10.0, "ranking_length": 10}
 
     def __init__(
         self,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
-        head: Optional[LinearHead] = None,
+        head: LinearHead | None = None,
     ) -> None:
         self._config = {**self.get_default_config(), **config}
         self._model_storage = model_storage
@@ -62,22 +62,22 @@ class EncoderIntentClassifier(IntentClassifier, GraphComponent):
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "EncoderIntentClassifier":
+    ) -> EncoderIntentClassifier:
         return cls(config, model_storage, resource)
 
     @classmethod
     def load(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
         **kwargs: Any,
-    ) -> "EncoderIntentClassifier":
+    ) -> EncoderIntentClassifier:
         try:
             with model_storage.read_from(resource) as path:
                 head = LinearHead.load(path / HEAD_FILE)
@@ -106,7 +106,7 @@ class EncoderIntentClassifier(IntentClassifier, GraphComponent):
             self._head.save(path / HEAD_FILE)
         return self._resource
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         if self._head is None:
             return messages
         todo = [(m, sentence_vector(m)) for m in messages]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -40,15 +40,15 @@ class SentimentAnalyzer(GraphComponent):
     """
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         return {"head": str(DEFAULT_HEAD)}
 
     def __init__(
         self,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
-        head: Optional[LinearHead] = None,
+        head: LinearHead | None = None,
     ) -> None:
         self._config = {**self.get_default_config(), **config}
         self._model_storage = model_storage
@@ -58,25 +58,25 @@ class SentimentAnalyzer(GraphComponent):
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "SentimentAnalyzer":
+    ) -> SentimentAnalyzer:
         return cls(config, model_storage, resource)
 
     @classmethod
     def load(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
         **kwargs: Any,
-    ) -> "SentimentAnalyzer":
+    ) -> SentimentAnalyzer:
         try:
             with model_storage.read_from(resource) as path:
-                head: Optional[LinearHead] = LinearHead.load(path / HEAD_FILE)
+                head: LinearHead | None = LinearHead.load(path / HEAD_FILE)
         except (ValueError, ModelError):
             logger.warning("no sentiment head in the model (%s); messages get no sentiment", resource.name)
             head = None
@@ -99,7 +99,7 @@ class SentimentAnalyzer(GraphComponent):
             head.save(path / HEAD_FILE)
         return self._resource
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         if self._head is None:
             return messages
         for message in messages:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -45,7 +45,7 @@ class SharedEncoderFeaturizer(DenseFeaturizer, GraphComponent):
     """
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         return {
             **DenseFeaturizer.get_default_config(),
             "url": None,
@@ -58,11 +58,11 @@ class SharedEncoderFeaturizer(DenseFeaturizer, GraphComponent):
 
     def __init__(
         self,
-        config: Dict[Text, Any],
-        name: Text,
+        config: dict[str, Any],
+        name: str,
         model_storage: ModelStorage,
         resource: Resource,
-        trained_encoder: Optional[str] = None,
+        trained_encoder: str | None = None,
     ) -> None:
         super().__init__(name, config)
         self._model_storage = model_storage
@@ -75,22 +75,22 @@ class SharedEncoderFeaturizer(DenseFeaturizer, GraphComponent):
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "SharedEncoderFeaturizer":
+    ) -> SharedEncoderFeaturizer:
         return cls(config, execution_context.node_name, model_storage, resource)
 
     @classmethod
     def load(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
         **kwargs: Any,
-    ) -> "SharedEncoderFeaturizer":
+    ) -> SharedEncoderFeaturizer:
         trained = None
         try:
             with model_storage.read_from(resource) as path:
@@ -100,11 +100,11 @@ class SharedEncoderFeaturizer(DenseFeaturizer, GraphComponent):
         return cls(config, execution_context.node_name, model_storage, resource, trained)
 
     @classmethod
-    def validate_config(cls, config: Dict[Text, Any]) -> None:
+    def validate_config(cls, config: dict[str, Any]) -> None:
         if int(config.get("batch_size", 1)) < 1:
             raise ValueError("batch_size must be at least 1")
 
-    def _featurize(self, messages: List[Message], wait: float = 0.0) -> None:
+    def _featurize(self, messages: list[Message], wait: float = 0.0) -> None:
         todo = [m for m in messages if m.get(TEXT)]
         size = int(self._config["batch_size"])
         for start in range(0, len(todo), size):
@@ -140,6 +140,6 @@ class SharedEncoderFeaturizer(DenseFeaturizer, GraphComponent):
         self._featurize(training_data.training_examples, wait=float(self._config["startup_wait"]))
         return training_data
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         self._featurize(messages)
         return messages

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+
 import numpy as np
 import numpy.typing as npt
 
@@ -47,9 +48,7 @@ class SentenceTransformerEncoder:
             raise EncoderError(f"cannot load sentence-transformers model {model!r}: {exc}") from exc
         self._prefix = prefix
         self._batch_size = batch_size
-        get_dim = getattr(self._model, "get_embedding_dimension", None) or getattr(
-            self._model, "get_sentence_embedding_dimension"
-        )
+        get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
         dim = get_dim()
         if dim is None:
             raise EncoderError(f"model {model!r} does not declare an embedding dimension")

@@ -239,7 +239,7 @@ class Profile(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
-    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - declarative reads it off the class
+    __mapper_args__ = {"version_id_col": version}
 
 
 class ProcessedEvent(Base):

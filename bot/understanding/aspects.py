@@ -12,13 +12,14 @@ Example:
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Dict, List, Sequence, Tuple
+from typing import Any
 
 import numpy as np
 
 #: aspect -> (English name, Chinese name, keyword patterns)
-ASPECTS: Dict[str, Tuple[str, str, Tuple[str, ...]]] = {
+ASPECTS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "delivery": ("delivery", "物流配送", (
         r"deliver", r"shipping", r"shipped", r"courier", r"parcel", r"package (?:arrived|never|was late|is late)",
         r"\blate\b", r"tracking", r"arriv", r"dispatch",
@@ -49,7 +50,7 @@ ASPECTS: Dict[str, Tuple[str, str, Tuple[str, ...]]] = {
 }
 
 #: Short descriptions embedded once per encoder for the similarity signal.
-ASPECT_PROTOTYPES: Dict[str, List[str]] = {
+ASPECT_PROTOTYPES: dict[str, list[str]] = {
     "delivery": ["the delivery was late and the parcel has not arrived", "快递太慢了，包裹还没到"],
     "service": ["the customer service staff was rude and unhelpful", "客服态度很差，不理人"],
     "quality": ["the product is poor quality and broke quickly", "质量太差，用两天就坏了"],
@@ -63,17 +64,17 @@ ASPECT_PROTOTYPES: Dict[str, List[str]] = {
 _COMPILED = {a: re.compile("|".join(pats), re.IGNORECASE) for a, (_, _, pats) in ASPECTS.items()}
 
 
-def detect_aspects_by_keywords(text: str) -> List[str]:
+def detect_aspects_by_keywords(text: str) -> list[str]:
     """Aspects whose keywords occur in ``text``, in a fixed order."""
     return [aspect for aspect, pattern in _COMPILED.items() if pattern.search(text)]
 
 
-def prototype_texts() -> List[str]:
+def prototype_texts() -> list[str]:
     """All prototype descriptions, aspect by aspect (the order ``group_prototype_vectors`` expects)."""
     return [t for texts in ASPECT_PROTOTYPES.values() for t in texts]
 
 
-def group_prototype_vectors(vectors: np.ndarray) -> Dict[str, np.ndarray]:
+def group_prototype_vectors(vectors: np.ndarray) -> dict[str, np.ndarray]:
     """Split the vectors of ``prototype_texts()`` back into ``{aspect: (n, dim)}``."""
     out, start = {}, 0
     for aspect, texts in ASPECT_PROTOTYPES.items():
@@ -97,15 +98,15 @@ class AspectDetector:
         threshold: cosine above which a prototype's aspect counts when no keyword matched.
     """
 
-    prototype_vectors: Dict[str, np.ndarray]
+    prototype_vectors: dict[str, np.ndarray]
     threshold: float = 0.86
 
     @classmethod
-    def from_encoder(cls, encoder: Any, threshold: float = 0.86) -> "AspectDetector":
+    def from_encoder(cls, encoder: Any, threshold: float = 0.86) -> AspectDetector:
         """Embed the prototypes with ``encoder`` (once per process)."""
         return cls(group_prototype_vectors(encoder.encode(prototype_texts())), threshold)
 
-    def detect(self, text: str, vector: np.ndarray | None = None, negative: bool = True) -> List[Dict[str, Any]]:
+    def detect(self, text: str, vector: np.ndarray | None = None, negative: bool = True) -> list[dict[str, Any]]:
         """Aspects of one message: ``[{"aspect", "source", "score"}]``.
 
         Args:
@@ -125,6 +126,6 @@ class AspectDetector:
 
     def detect_many(
         self, texts: Sequence[str], vectors: np.ndarray, negative: Sequence[bool] | None = None
-    ) -> List[List[Dict[str, Any]]]:
+    ) -> list[list[dict[str, Any]]]:
         flags = list(negative) if negative is not None else [True] * len(texts)
         return [self.detect(t, v, n) for t, v, n in zip(texts, vectors, flags)]

@@ -12,9 +12,10 @@ Example:
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -42,9 +43,9 @@ class LinearHead:
 
     weights: np.ndarray
     bias: np.ndarray
-    labels: List[str]
+    labels: list[str]
     encoder: str
-    meta: Dict[str, Any] = field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=dict)
 
     @property
     def dim(self) -> int:
@@ -86,7 +87,7 @@ class LinearHead:
         )
 
     @classmethod
-    def load(cls, path: Path) -> "LinearHead":
+    def load(cls, path: Path) -> LinearHead:
         """Read a head written by ``save``.
 
         Raises:
@@ -110,7 +111,7 @@ def fit_logistic_head(
     labels: Sequence[str],
     encoder: str,
     c: float = 10.0,
-    meta: Dict[str, Any] | None = None,
+    meta: dict[str, Any] | None = None,
 ) -> LinearHead:
     """Train a multinomial logistic-regression head with scikit-learn.
 

@@ -5,8 +5,9 @@ Pure numpy; shared by the Rasa component and the bot server (reviews).
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -16,7 +17,7 @@ DEFAULT_HEAD = Path(__file__).resolve().parent / "assets" / "sentiment.npz"
 DEFAULT_NEUTRAL_BAND = (0.35, 0.65)
 
 
-def sentiment_from_proba(positive: float, meta: Mapping[str, Any] | None = None) -> Dict[str, Any]:
+def sentiment_from_proba(positive: float, meta: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Turn P(positive) into ``{"label", "confidence", "polarity"}``.
 
     Probabilities inside the head's neutral band (default 0.35–0.65) are "neutral".
@@ -45,12 +46,12 @@ class SentimentModel:
     def __init__(self, head: LinearHead | None = None) -> None:
         self.head = head or LinearHead.load(DEFAULT_HEAD)
 
-    def predict(self, vectors: np.ndarray) -> List[Dict[str, Any]]:
+    def predict(self, vectors: np.ndarray) -> list[dict[str, Any]]:
         """One ``{"label", "confidence", "polarity"}`` per row of ``vectors``."""
         proba = self.head.predict_proba(vectors)[:, self.head.labels.index("positive")]
         return [sentiment_from_proba(float(p), self.head.meta) for p in proba]
 
-    def predict_texts(self, encoder: Any, texts: Sequence[str]) -> List[Dict[str, Any]]:
+    def predict_texts(self, encoder: Any, texts: Sequence[str]) -> list[dict[str, Any]]:
         """Embed ``texts`` with ``encoder`` (checked against the head) and predict."""
         self.head.check_encoder(encoder.name, encoder.dim)
         return self.predict(encoder.encode(list(texts)))

@@ -6,7 +6,12 @@ import asyncio
 
 from sqlalchemy import Column, Integer, MetaData, String, Table, create_engine, func, insert, select
 
-from actions.privacy import ActionDeleteData, ActionExportData, ActionSetMarketingConsent, ActionShowProfile
+from actions.privacy import (
+    ActionDeleteData,
+    ActionExportData,
+    ActionSetMarketingConsent,
+    ActionShowProfile,
+)
 from actions.understanding import ValidateSlotMappings
 from bot.replies import default_replies
 from tests.actions.conftest import run_action, tracker_for

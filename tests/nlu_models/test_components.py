@@ -11,7 +11,12 @@ from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from nlu_models import EncoderIntentClassifier, LanguageDetector, SentimentAnalyzer, SharedEncoderFeaturizer
+from nlu_models import (
+    EncoderIntentClassifier,
+    LanguageDetector,
+    SentimentAnalyzer,
+    SharedEncoderFeaturizer,
+)
 from nlu_models.shared_encoder import EmbeddingServiceError
 
 EXAMPLES = {
