@@ -83,7 +83,8 @@ class ProductSearch:
 
     def embed(self, text: str) -> npt.NDArray[np.float32]:
         """The query vector of ``text``."""
-        return self._encoder.encode([text])[0]
+        vector: npt.NDArray[np.float32] = self._encoder.encode([text])[0]
+        return vector
 
     def _query(self, text: str, vector: npt.NDArray[np.float32] | None) -> npt.NDArray[np.float32]:
         return vector if vector is not None else self.embed(text)

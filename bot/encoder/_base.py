@@ -41,4 +41,5 @@ def normalize_rows(matrix: npt.ArrayLike) -> npt.NDArray[np.float32]:
         arr = arr[None, :]
     norms = np.linalg.norm(arr, axis=1, keepdims=True)
     norms[norms == 0] = 1.0
-    return arr / norms
+    out: npt.NDArray[np.float32] = arr / norms
+    return out

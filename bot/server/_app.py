@@ -23,6 +23,7 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from bot import metrics
@@ -69,7 +70,7 @@ async def _errors_middleware(request: web.Request, handler: Handler) -> web.Stre
         return _error(500, "internal error", "server_error")
 
 
-def _auth_middleware(services: Services) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
+def _auth_middleware(services: Services) -> Middleware:
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         settings = services.settings.server
