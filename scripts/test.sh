@@ -24,9 +24,9 @@ trap 'stop_all' EXIT INT TERM
 stage "1/5 bot library, actions, server (pytest, Python 3.11)"
 "$BOT_PY" -m pytest -q -m "not e2e" tests || exit 1
 
-stage "2/5 Rasa components: train -> persist -> load -> predict (pytest, Python 3.10)"
+stage "2/5 Rasa components (train -> persist -> load -> predict) and the tracker store (pytest, Python 3.10)"
 start_bot || exit 1
-"$ROOT/.venv-rasa/bin/python" -m pytest -q -p no:cacheprovider -W ignore::pytest.PytestConfigWarning tests/nlu_models || exit 1
+"$ROOT/.venv-rasa/bin/python" -m pytest -q -p no:cacheprovider -W ignore::pytest.PytestConfigWarning tests/nlu_models tests/rasa_plugins || exit 1
 
 stage "3/5 rasa data validate --fail-on-warnings"
 "$RASA" data validate --fail-on-warnings --config config.yml --domain domain.yml \

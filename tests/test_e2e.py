@@ -39,56 +39,84 @@ def _wait(url: str, proc: subprocess.Popen, log: Path, limit: float) -> None:
         time.sleep(1)
 
 
-@pytest.fixture(scope="module")
-def servers(tmp_path_factory):
-    if os.environ.get("IPM_E2E") != "1":
-        pytest.skip("end-to-end test: run `make test` (or set IPM_E2E=1 after `make train`)")
-    model = ROOT / "models" / "ipm.tar.gz"
-    if not model.exists():
-        pytest.fail("models/ipm.tar.gz is missing: run `make train`")
-    tmp = tmp_path_factory.mktemp("e2e")
-    bot_port, rasa_port = _free_port(), _free_port()
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
-        "OMP_NUM_THREADS": "1",
-        "IPM_SERVER__PORT": str(bot_port),
-        "IPM_EMBEDDINGS_URL": f"http://127.0.0.1:{bot_port}",
-        "IPM_SERVER__RASA_URL": f"http://127.0.0.1:{rasa_port}",
-        "IPM_DATABASE__URL": f"sqlite:///{tmp / 'ipm.db'}",
-        "RASA_TELEMETRY_ENABLED": "false",
-        "TF_CPP_MIN_LOG_LEVEL": "3",
-    }
-    endpoints = tmp / "endpoints.yml"
-    endpoints.write_text(
-        f'action_endpoint:\n  url: "http://127.0.0.1:{bot_port}/webhook"\n'
-        f'tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: "{tmp / "tracker.db"}"\n'
-    )
-    bot_log, rasa_log = tmp / "bot.log", tmp / "rasa.log"
-    bot = subprocess.Popen([str(ROOT / ".venv/bin/python"), "-m", "actions", "--port", str(bot_port)],
-                           cwd=ROOT, env=env, stdout=bot_log.open("w"), stderr=subprocess.STDOUT)
-    rasa = subprocess.Popen(
-        [str(ROOT / ".venv-rasa/bin/rasa"), "run", "--model", str(model), "--port", str(rasa_port),
-         "--interface", "127.0.0.1", "--credentials", str(ROOT / "credentials.yml"),
-         "--endpoints", str(endpoints)],
-        cwd=ROOT, env=env, stdout=rasa_log.open("w"), stderr=subprocess.STDOUT,
-    )
-    try:
-        _wait(f"http://127.0.0.1:{bot_port}/health", bot, bot_log, 120)
-        _wait(f"http://127.0.0.1:{rasa_port}/", rasa, rasa_log, 240)
-        yield {"rasa": f"http://127.0.0.1:{rasa_port}", "bot": f"http://127.0.0.1:{bot_port}"}
-    finally:
-        for proc in (rasa, bot):
+class Servers:
+    """The bot server and the Rasa server on free ports, sharing one temporary state directory."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.tmp = tmp
+        self.bot_port, self.rasa_port = _free_port(), _free_port()
+        self.rasa = f"http://127.0.0.1:{self.rasa_port}"
+        self.bot = f"http://127.0.0.1:{self.bot_port}"
+        self.db_url = f"sqlite:///{tmp / 'ipm.db'}"
+        self.tracker_url = f"sqlite:///{tmp / 'tracker.db'}"
+        self.env = {
+            **os.environ,
+            "PYTHONPATH": str(ROOT),
+            "OMP_NUM_THREADS": "1",
+            "IPM_SERVER__PORT": str(self.bot_port),
+            "IPM_EMBEDDINGS_URL": self.bot,
+            "IPM_SERVER__RASA_URL": self.rasa,
+            "IPM_DATABASE__URL": self.db_url,
+            "IPM_TRACKER_STORE__URL": self.tracker_url,
+            "IPM_TRACKER_STORE__ERASE_DELAY_S": "1",
+            "IPM_DATA_DIR": str(tmp),
+            "RASA_TELEMETRY_ENABLED": "false",
+            "TF_CPP_MIN_LOG_LEVEL": "3",
+        }
+        self.endpoints = tmp / "endpoints.yml"
+        self.endpoints.write_text(
+            f'action_endpoint:\n  url: "{self.bot}/webhook"\n'
+            f'tracker_store:\n  type: rasa_plugins.tracker_store.RedactingSQLTrackerStore\n  dialect: sqlite\n'
+            f'  db: "{tmp / "tracker.db"}"\n'
+        )
+        self.procs: list[subprocess.Popen] = []
+
+    def load_demo_data(self) -> None:
+        subprocess.run([str(ROOT / ".venv/bin/python"), "-m", "bot", "--db", self.db_url, "-q", "demo", "load",
+                        "--no-embed", "--no-segments"], cwd=ROOT, env=self.env, check=True, capture_output=True)
+
+    def start(self) -> None:
+        bot_log, rasa_log = self.tmp / "bot.log", self.tmp / "rasa.log"
+        bot = subprocess.Popen([str(ROOT / ".venv/bin/python"), "-m", "actions", "--port", str(self.bot_port)],
+                               cwd=ROOT, env=self.env, stdout=bot_log.open("a"), stderr=subprocess.STDOUT)
+        rasa = subprocess.Popen(
+            [str(ROOT / ".venv-rasa/bin/rasa"), "run", "--model", str(ROOT / "models" / "ipm.tar.gz"),
+             "--port", str(self.rasa_port), "--interface", "127.0.0.1",
+             "--credentials", str(ROOT / "credentials.yml"), "--endpoints", str(self.endpoints)],
+            cwd=ROOT, env=self.env, stdout=rasa_log.open("a"), stderr=subprocess.STDOUT,
+        )
+        self.procs = [rasa, bot]
+        _wait(f"{self.bot}/health", bot, bot_log, 120)
+        _wait(f"{self.rasa}/", rasa, rasa_log, 240)
+
+    def stop(self) -> None:
+        for proc in self.procs:
             proc.terminate()
-        for proc in (rasa, bot):
+        for proc in self.procs:
             try:
                 proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 proc.kill()
+        self.procs = []
 
 
-def _say(servers: dict, sender: str, text: str) -> list[dict]:
-    resp = httpx.post(f"{servers['rasa']}/webhooks/rest/webhook", json={"sender": sender, "message": text},
+@pytest.fixture(scope="module")
+def servers(tmp_path_factory):
+    if os.environ.get("IPM_E2E") != "1":
+        pytest.skip("end-to-end test: run `make test` (or set IPM_E2E=1 after `make train`)")
+    if not (ROOT / "models" / "ipm.tar.gz").exists():
+        pytest.fail("models/ipm.tar.gz is missing: run `make train`")
+    running = Servers(tmp_path_factory.mktemp("e2e"))
+    running.load_demo_data()
+    running.start()
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+def _say(servers: Servers, sender: str, text: str) -> list[dict]:
+    resp = httpx.post(f"{servers.rasa}/webhooks/rest/webhook", json={"sender": sender, "message": text},
                       timeout=60)
     assert resp.status_code == 200, resp.text
     return resp.json()
@@ -127,7 +155,65 @@ def test_five_turn_conversation_in_the_customers_language(servers, language) -> 
 
 
 def test_the_widget_proxy_reaches_rasa(servers) -> None:
-    resp = httpx.post(f"{servers['bot']}/chat", json={"sender": "e2e-widget", "message": "hello"}, timeout=60)
+    resp = httpx.post(f"{servers.bot}/chat", json={"sender": "e2e-widget", "message": "hello"}, timeout=60)
     assert resp.status_code == 200
     replies = resp.json()
     assert replies and replies[0]["recipient_id"] == "e2e-widget" and replies[0]["text"]
+
+
+def _texts(replies: list[dict]) -> str:
+    return "\n".join(r.get("text") or "" for r in replies)
+
+
+def test_remembers_across_a_restart_and_forgets_on_request(servers) -> None:
+    from sqlalchemy import column, create_engine, func, select, table
+
+    sender = f"e2e-profile-{time.time_ns()}"
+    _say(servers, sender, "hi, I'm looking for a new smartphone with a good camera")
+    _say(servers, sender, "my last parcel arrived two weeks late, the delivery was terrible")
+    summary = _texts(_say(servers, sender, "what do you know about me?"))
+    assert "phones" in summary and "delivery" in summary, summary
+
+    servers.stop()
+    servers.start()
+    again = _texts(_say(servers, sender, "what do you know about me?"))
+    assert "phones" in again and "delivery" in again, again
+
+    _say(servers, sender, "you can reach me at 13812345678 or jane.doe@example.com")
+    events = table("events", column("sender_id"), column("data"))
+    engine = create_engine(servers.tracker_url)
+    count = select(func.count()).select_from(events).where(events.c.sender_id == sender)
+    with engine.connect() as conn:
+        assert conn.execute(count).scalar() > 0
+        stored = " ".join(conn.execute(select(events.c.data).where(events.c.sender_id == sender)).scalars())
+    assert "13812345678" not in stored and "jane.doe@example.com" not in stored and "[PHONE]" in stored
+    _say(servers, sender, "please delete my data")
+    confirmation = _texts(_say(servers, sender, "yes"))
+    assert "permanently deleted" in confirmation, confirmation
+    time.sleep(3)  # the conversation is erased once Rasa has stored the last turn
+    with engine.connect() as conn:
+        assert conn.execute(count).scalar() == 0
+    fresh = _texts(_say(servers, sender, "what do you know about me?"))
+    assert "phones" not in fresh and "delivery" not in fresh, fresh
+
+
+def test_two_customers_get_different_explained_recommendations(servers) -> None:
+    from bot.profiles import get_profile
+    from bot.store import Customer, open_store
+
+    store = open_store(servers.db_url)
+    with store.session() as session:
+        senders = [c.sender_id for c in session.query(Customer).order_by(Customer.sender_id).limit(60)]
+    tops: dict[str, str] = {}
+    for sender in senders:
+        profile = get_profile(store, sender)
+        if profile is not None and profile.interests:
+            tops.setdefault(next(iter(profile.interests)), sender)
+    store.close()
+    (cat_a, a), (cat_b, b) = list(tops.items())[:2]
+    reply_a = _texts(_say(servers, a, "can you recommend something for me?"))
+    reply_b = _texts(_say(servers, b, "can you recommend something for me?"))
+    assert reply_a != reply_b
+    for reply in (reply_a, reply_b):
+        lines = [line for line in reply.splitlines() if line[:2] in ("1.", "2.", "3.")]
+        assert lines and all("(" in line and line.endswith(")") for line in lines), reply  # each has a reason
