@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 import numpy as np
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.nlu.featurizers.featurizer import Featurizer
 from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.errors import ModelError
 from bot.understanding.heads import LinearHead, fit_logistic_head
+from nlu_models._stored import StoredStateComponent
 from nlu_models.shared_encoder import ENCODER_NAME
 
 logger = logging.getLogger(__name__)
@@ -31,7 +30,7 @@ def sentence_vector(message: Message) -> np.ndarray | None:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
-class EncoderIntentClassifier(IntentClassifier, GraphComponent):
+class EncoderIntentClassifier(IntentClassifier, StoredStateComponent[LinearHead]):
     """Predicts intent and ranking from dense sentence features.
 
     Config:
@@ -47,44 +46,12 @@ class EncoderIntentClassifier(IntentClassifier, GraphComponent):
     def get_default_config() -> dict[str, Any]:
         return {"C": 10.0, "ranking_length": 10}
 
-    def __init__(
-        self,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        head: LinearHead | None = None,
-    ) -> None:
-        self._config = {**self.get_default_config(), **config}
-        self._model_storage = model_storage
-        self._resource = resource
-        self._head = head
-
     @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> EncoderIntentClassifier:
-        return cls(config, model_storage, resource)
+    def read_state(cls, path: Path, config: dict[str, Any]) -> LinearHead:
+        return LinearHead.load(path / HEAD_FILE)
 
-    @classmethod
-    def load(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> EncoderIntentClassifier:
-        try:
-            with model_storage.read_from(resource) as path:
-                head = LinearHead.load(path / HEAD_FILE)
-        except (ValueError, ModelError):
-            logger.debug("no trained intent head in %s; predicting nothing", resource.name)
-            head = None
-        return cls(config, model_storage, resource, head)
+    def write_state(self, path: Path, state: LinearHead) -> None:
+        state.save(path / HEAD_FILE)
 
     def train(self, training_data: TrainingData) -> Resource:
         rows, labels, encoder = [], [], ""
@@ -98,31 +65,26 @@ class EncoderIntentClassifier(IntentClassifier, GraphComponent):
         if len(set(labels)) < 2:
             logger.warning("EncoderIntentClassifier needs examples of at least two intents; not trained")
             return self._resource
-        self._head = fit_logistic_head(
+        head = fit_logistic_head(
             np.stack(rows), labels, encoder, c=float(self._config["C"]),
             meta={"task": "intent", "examples": len(labels)},
         )
-        with self._model_storage.write_to(self._resource) as path:
-            self._head.save(path / HEAD_FILE)
-        return self._resource
+        return self.persist(head)
 
     def process(self, messages: list[Message]) -> list[Message]:
-        if self._head is None:
+        if self._state is None:
             return messages
         todo = [(m, sentence_vector(m)) for m in messages]
         todo = [(m, v) for m, v in todo if v is not None]
         if not todo:
             return messages
-        probas = self._head.predict_proba(np.stack([v for _, v in todo]))
-        limit = int(self._config["ranking_length"]) or len(self._head.labels)
+        probas = self._state.predict_proba(np.stack([v for _, v in todo]))
+        limit = int(self._config["ranking_length"]) or len(self._state.labels)
         for (message, _), row in zip(todo, probas):
             order = np.argsort(-row)
             ranking = [
-                {"name": self._head.labels[i], "confidence": float(row[i])} for i in order[:limit]
+                {"name": self._state.labels[i], "confidence": float(row[i])} for i in order[:limit]
             ]
             message.set(INTENT, ranking[0], add_to_output=True)
             message.set("intent_ranking", ranking, add_to_output=True)
         return messages
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data

@@ -11,10 +11,8 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.exceptions import RasaException
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
@@ -22,6 +20,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from bot.errors import ModelError
 from bot.understanding.heads import LinearHead
 from bot.understanding.sentiment import sentiment_from_proba
+from nlu_models._stored import StoredStateComponent
 from nlu_models.intent_classifier import sentence_vector
 from nlu_models.shared_encoder import ENCODER_NAME
 
@@ -32,7 +31,7 @@ DEFAULT_HEAD = Path(__file__).resolve().parent.parent / "bot" / "understanding" 
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=True)
-class SentimentAnalyzer(GraphComponent):
+class SentimentAnalyzer(StoredStateComponent[LinearHead]):
     """Annotates each message with its sentiment.
 
     Config:
@@ -43,44 +42,17 @@ class SentimentAnalyzer(GraphComponent):
     def get_default_config() -> dict[str, Any]:
         return {"head": str(DEFAULT_HEAD)}
 
-    def __init__(
-        self,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        head: LinearHead | None = None,
-    ) -> None:
-        self._config = {**self.get_default_config(), **config}
-        self._model_storage = model_storage
-        self._resource = resource
-        self._head = head
+    @classmethod
+    def read_state(cls, path: Path, config: dict[str, Any]) -> LinearHead:
+        return LinearHead.load(path / HEAD_FILE)
+
+    def write_state(self, path: Path, state: LinearHead) -> None:
+        state.save(path / HEAD_FILE)
 
     @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> SentimentAnalyzer:
-        return cls(config, model_storage, resource)
-
-    @classmethod
-    def load(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> SentimentAnalyzer:
-        try:
-            with model_storage.read_from(resource) as path:
-                head: LinearHead | None = LinearHead.load(path / HEAD_FILE)
-        except (ValueError, ModelError):
-            logger.warning("no sentiment head in the model (%s); messages get no sentiment", resource.name)
-            head = None
-        return cls(config, model_storage, resource, head)
+    def missing_state(cls, config: dict[str, Any], resource: Resource) -> LinearHead | None:
+        logger.warning("no sentiment head in the model (%s); messages get no sentiment", resource.name)
+        return None
 
     def train(self, training_data: TrainingData) -> Resource:
         try:
@@ -95,21 +67,16 @@ class SentimentAnalyzer(GraphComponent):
                 except ModelError as exc:
                     raise RasaException(f"SentimentAnalyzer: {exc}") from exc
                 break
-        with self._model_storage.write_to(self._resource) as path:
-            head.save(path / HEAD_FILE)
-        return self._resource
+        return self.persist(head)
 
     def process(self, messages: list[Message]) -> list[Message]:
-        if self._head is None:
+        if self._state is None:
             return messages
         for message in messages:
             vector = sentence_vector(message)
             if vector is None:
                 continue
-            proba = self._head.predict_proba(vector[None, :])[0]
-            positive = float(proba[self._head.labels.index("positive")])
-            message.set(SENTIMENT, sentiment_from_proba(positive, self._head.meta), add_to_output=True)
+            proba = self._state.predict_proba(vector[None, :])[0]
+            positive = float(proba[self._state.labels.index("positive")])
+            message.set(SENTIMENT, sentiment_from_proba(positive, self._state.meta), add_to_output=True)
         return messages
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data
