@@ -85,6 +85,8 @@ def _meaning_reason(kind: str, category: str, language: str) -> str:
         return f"您对{label}评价很好" if zh else f"you spoke highly of {label}"
     if kind == "matches_category":
         return f"您最近常看{label}" if zh else f"you've been looking at {label}"
+    if kind == "popular":
+        return f"热门{label}" if zh else f"popular in {label}"
     return "与您的需求相近" if zh else "close to what you're looking for"
 
 
@@ -229,7 +231,12 @@ class RecommendationService:
             categories = sorted({p.category for p in shown})
         else:
             categories = self.search.categories(text)
-        allowed = self._filter(categories, shown, refinement, profile)
+        domain = None
+        if not categories and profile is not None and profile.interests:
+            # "Recommend something" stays on the side of the business the customer uses most.
+            top = next(iter(profile.interests))
+            domain = next((p.domain for p in self.search.products if p.category == top), None)
+        allowed = self._filter(categories, shown, refinement, profile, domain)
         asked = [p.sku for p, _ in self.search.find(text, k=3)] if refinement is None else []
         context = RecommendContext(
             asked_about=asked,
@@ -244,12 +251,20 @@ class RecommendationService:
             logger.info("no interactions yet: content-only recommendations")
             return self._rank_by_meaning(text, profile, language, k, allowed, context, categories)
         picks = model.recommend(sender_id, k=k, context=context)
+        interests = [c for c, _ in profile.top_interests(3)] if profile is not None else []
         out = []
         for rec in picks:
             product = by_sku[rec.item]
+            evidence = by_sku.get(rec.reason.item) if rec.reason.item else None
             generic = rec.reason.kind in (ReasonKind.POPULAR, ReasonKind.POPULAR_WITH_SIMILAR)
-            if product.category in categories and (generic or refinement is not None):
+            # Evidence from the other side of the business (a deposit explaining headphones)
+            # is a real signal but not a reason a customer would accept.
+            foreign = evidence is not None and evidence.domain != product.domain
+            if product.category in categories and (generic or foreign or refinement is not None):
                 reason_kind, reason = "asked", _asked_reason(product.category, language)
+            elif foreign:
+                kind = "matches_category" if product.category in interests else "popular"
+                reason_kind, reason = kind, _meaning_reason(kind, product.category, language)
             else:
                 reason_kind, reason = rec.reason.kind.value, rec.reason.text(language)
             out.append(Pick(product, float(rec.score), reason_kind, reason))
@@ -261,6 +276,7 @@ class RecommendationService:
         shown: Sequence[ProductInfo],
         refinement: Refinement | None,
         profile: ProfileView | None,
+        domain: str | None = None,
     ) -> Callable[[str], bool]:
         by_sku = {p.sku: p for p in self.search.products}
         attributes = profile.attributes if profile is not None else {}
@@ -273,6 +289,8 @@ class RecommendationService:
             if product is None:
                 return False
             if categories and product.category not in categories:
+                return False
+            if domain is not None and product.domain != domain:
                 return False
             if product.domain == "bank" and eligibility_problems(product, attributes):
                 return False

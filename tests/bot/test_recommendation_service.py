@@ -90,3 +90,17 @@ def test_refitting_sees_new_interactions(shop) -> None:
 )
 def test_parse_refinement(text: str, kind: str) -> None:
     assert parse_refinement(text) == kind
+
+
+def test_evidence_from_the_other_side_of_the_business_is_not_given_as_a_reason(catalog_services) -> None:
+    from bot.profiles import ProfileService
+
+    profiles = ProfileService(catalog_services.store)
+    for i in range(10):  # card holders who also buy headphones
+        profiles.record_interaction(f"cc-{i}", "CC-1", "click", event_id=f"c{i}")
+        profiles.record_interaction(f"cc-{i}", "HP-1", "purchase", event_id=f"h{i}")
+    profiles.record_interaction("erin", "CC-1", "click", event_id="e1")
+    picks = catalog_services.recommendations.recommend("erin", "recommend some headphones", None, "en")
+    assert picks[0].product.sku == "HP-1"
+    assert picks[0].reason == "matches the headphones you asked for"
+    assert all("credit card" not in p.reason.lower() for p in picks)
