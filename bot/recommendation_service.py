@@ -71,6 +71,19 @@ class Pick:
     reason: str
 
 
+def _names_product(text: str, product: ProductInfo) -> bool:
+    """Whether ``text`` names ``product`` by brand or model (English or Chinese name)."""
+    lowered = text.lower()
+    brand = (product.brand or "").lower()
+    model = product.name_en.split()[-1].lower() if product.name_en else ""
+    brand_zh = product.name_zh[:2] if product.name_zh else ""
+    return bool(
+        (brand and re.search(rf"\b{re.escape(brand)}\b", lowered))
+        or (len(model) >= 2 and re.search(rf"\b{re.escape(model)}\b", lowered) and any(c.isdigit() for c in model))
+        or (brand_zh and not brand_zh.isascii() and brand_zh in text)
+    )
+
+
 def _asked_reason(category: str, language: str) -> str:
     label = category_label(category, language)
     return f"符合您想要的{label}" if language == "zh" else f"matches the {label} you asked for"
@@ -237,7 +250,13 @@ class RecommendationService:
             top = next(iter(profile.interests))
             domain = next((p.domain for p in self.search.products if p.category == top), None)
         allowed = self._filter(categories, shown, refinement, profile, domain)
-        asked = [p.sku for p, _ in self.search.find(text, k=3)] if refinement is None else []
+        # Products count as "asked about" only when the customer names them (brand or model),
+        # not when a category request ("recommend me a phone") resembles one of them.
+        asked = (
+            [p.sku for p, _ in self.search.find(text, k=3) if _names_product(text, p)]
+            if refinement is None
+            else []
+        )
         context = RecommendContext(
             asked_about=asked,
             sentiment=self._sentiment(profile),

@@ -104,3 +104,10 @@ def test_evidence_from_the_other_side_of_the_business_is_not_given_as_a_reason(c
     assert picks[0].product.sku == "HP-1"
     assert picks[0].reason == "matches the headphones you asked for"
     assert all("credit card" not in p.reason.lower() for p in picks)
+
+
+def test_a_category_request_is_not_explained_as_asking_about_one_product(shop) -> None:
+    picks = shop.recommendations.recommend("bob", "recommend me a phone", None, "en")
+    assert all(p.reason_kind != "similar_to_asked" for p in picks)
+    named = shop.recommendations.recommend("zed", "anything like the Nova X5?", None, "en")
+    assert any(p.reason_kind == "similar_to_asked" and "Nova X5" in p.reason for p in named)
