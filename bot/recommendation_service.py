@@ -222,6 +222,7 @@ class RecommendationService:
         k: int = 3,
         previous: Sequence[str] = (),
         refinement: Refinement | None = None,
+        content_only: bool = False,
     ) -> list[Pick]:
         """Picks for a recommendation request or a follow-up refining ``previous`` picks.
 
@@ -233,11 +234,12 @@ class RecommendationService:
             k: how many picks.
             previous: SKUs shown last time (a refinement excludes them).
             refinement: ``None`` for a fresh request, else how to change ``previous``.
+            content_only: rank by meaning only (what a catalog without behaviour gets).
 
         Returns:
             Up to ``k`` picks, best first, each with a reason.
         """
-        model = self.model()
+        model = None if content_only else self.model()
         by_sku = {p.sku: p for p in self.search.products}
         shown = [by_sku[s] for s in previous if s in by_sku]
         if refinement is not None and shown:
@@ -267,7 +269,8 @@ class RecommendationService:
         )
         if model is None:
             # A catalog without any behaviour yet: rank by meaning (request and profile).
-            logger.info("no interactions yet: content-only recommendations")
+            if not content_only:
+                logger.info("no interactions yet: content-only recommendations")
             return self._rank_by_meaning(text, profile, language, k, allowed, context, categories)
         picks = model.recommend(sender_id, k=k, context=context)
         interests = [c for c, _ in profile.top_interests(3)] if profile is not None else []
