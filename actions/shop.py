@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -12,8 +13,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions._reply import say, service_unavailable
-from actions.understanding import message_language
+from actions.understanding import latest_user_event, message_language
+from bot import metrics
 from bot.errors import IPMError
+from bot.generation import generation_service
 from bot.orders import latest_purchase
 from bot.recommendation_service import parse_refinement
 from bot.replies import date_text, product_details, product_line
@@ -58,7 +61,83 @@ class ActionRecommendProducts(Action):
                                "reason_kind": p.reason_kind}
                               for p in picks]},
         )
+        await _promote(dispatcher, tracker, picks[0].product.sku, language)
         return [SlotSet("recommended_skus", [p.product.sku for p in picks])]
+
+
+async def _promote(dispatcher: CollectingDispatcher, tracker: Tracker, sku: str, language: str) -> None:
+    """Add a personalized promotion of ``sku`` — only for customers with marketing consent.
+
+    The generation service enforces consent, grounding and the guardrails itself; a failure
+    here costs the customer the promotion, never the recommendations.
+    """
+    message = tracker.latest_message or {}
+    event = latest_user_event(tracker) or {}
+    try:
+        promotion = await generation_service(get_services()).promote(
+            tracker.sender_id,
+            sku,
+            language=language,
+            message=message.get("text"),
+            mood=(message.get("sentiment") or {}).get("label"),
+            event_id=f"rasa:{event.get('message_id') or event.get('timestamp')}",
+        )
+    except IPMError as exc:
+        metrics.FALLBACKS.labels("promotion", type(exc).__name__).inc()
+        logger.error("promotion failed: %s", exc)
+        return
+    if promotion is not None:
+        dispatcher.utter_message(text=promotion.text, custom={"promotion": {
+            "sku": promotion.sku, "campaign": promotion.campaign_id, "variant": promotion.variant}})
+
+
+_ORDINALS = (
+    (0, re.compile(r"\b(?:first|1st)\b|第一|第1|头一", re.I)),
+    (1, re.compile(r"\b(?:second|2nd)\b|第二|第2", re.I)),
+    (2, re.compile(r"\b(?:third|3rd)\b|第三|第3", re.I)),
+)
+
+
+def chosen_index(text: str, count: int) -> int:
+    """Which of ``count`` listed items the customer means ("the second one", "第三个"); first by default."""
+    for index, pattern in _ORDINALS:
+        if pattern.search(text) and index < count:
+            return index
+    return 0
+
+
+class ActionAcceptOffer(Action):
+    """``accept_offer``: the customer takes one of the items just recommended or promoted."""
+
+    def name(self) -> str:
+        return "action_accept_offer"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        language = message_language(tracker)
+        shown = list(tracker.get_slot("recommended_skus") or [])
+        if not shown:
+            say(dispatcher, language, "nothing_to_accept")
+            return []
+        text = (tracker.latest_message or {}).get("text") or ""
+        sku = shown[chosen_index(text, len(shown))]
+        event = latest_user_event(tracker) or {}
+        event_id = f"rasa:{event.get('message_id') or event.get('timestamp')}"
+        services = get_services()
+        try:
+            product = next((p for p in services.product_search.products if p.sku == sku), None)
+            if product is None:
+                say(dispatcher, language, "nothing_to_accept")
+                return []
+            # The customer's choice is behaviour: it feeds the profile and the recommender,
+            # and counts as the conversion of the promotion experiment they are in.
+            await asyncio.to_thread(services.profiles.record_interaction, tracker.sender_id, sku, "click",
+                                    event_id=f"{event_id}:click")
+            await asyncio.to_thread(generation_service(services).accept_offer, tracker.sender_id,
+                                    goal="accepted_offer", sku=sku, event_id=event_id)
+        except IPMError as exc:
+            return service_unavailable(dispatcher, language, "offers", exc)
+        say(dispatcher, language, "offer_accepted", product=product.name(language), sku=sku)
+        return []
 
 
 class ActionProductInfo(Action):
