@@ -324,6 +324,17 @@ def run_demo_load(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- experiments ---------------------------------------------------------------------------
+
+
+@register
+def add_experiments_parser(subcommands: Subcommands) -> None:
+    """``ipm experiments {list,report}`` (defined in ``bot.experiments``)."""
+    from bot.experiments._cli import add_experiments_parser as add
+
+    add(subcommands)
+
+
 # --- entry point ---------------------------------------------------------------------------
 
 

@@ -25,3 +25,34 @@ FALLBACKS = Counter(
     ["component", "reason"],
     registry=REGISTRY,
 )
+GENERATIONS = Counter(
+    "ipm_generations_total",
+    "Texts generated, by backend that produced them, purpose and outcome (ok, fallback, cached)",
+    ["backend", "purpose", "outcome"],
+    registry=REGISTRY,
+)
+GENERATION_SECONDS = Histogram(
+    "ipm_generation_seconds",
+    "Time to produce one validated text (all attempts and the fallback included)",
+    ["backend"],
+    buckets=(0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16),
+    registry=REGISTRY,
+)
+GUARDRAIL_VIOLATIONS = Counter(
+    "ipm_guardrail_violations_total",
+    "Problems the guardrails found in generated drafts",
+    ["kind"],
+    registry=REGISTRY,
+)
+LLM_REQUESTS = Counter(
+    "ipm_llm_requests_total",
+    "HTTP requests to the LLM server, by result (ok, retry, timeout, error)",
+    ["backend", "status"],
+    registry=REGISTRY,
+)
+EXPERIMENT_EVENTS = Counter(
+    "ipm_experiment_events_total",
+    "Experiment exposures and conversions recorded",
+    ["experiment", "variant", "kind"],
+    registry=REGISTRY,
+)

@@ -87,11 +87,50 @@ class LLMSettings(BaseModel):
     """Text generation backend."""
 
     backend: Literal["template", "openai", "llama-cpp"] = "template"
+    #: OpenAI-compatible server, e.g. ``http://127.0.0.1:8000/v1`` (vLLM, Ollama, llama.cpp).
     base_url: str | None = None
     model: str | None = None
     api_key: SecretStr | None = None
     timeout_s: float = Field(default=10.0, gt=0)
     max_retries: int = Field(default=1, ge=0)
+    #: First retry waits this long; each further retry doubles it (plus jitter).
+    backoff_s: float = Field(default=0.5, ge=0)
+    #: Ask the server to stream tokens (SSE); the text is still validated as a whole.
+    stream: bool = False
+    temperature: float = Field(default=0.7, ge=0, le=2)
+    max_tokens: int = Field(default=160, ge=16)
+    #: llama-cpp: path of the GGUF file.
+    model_path: Path | None = None
+    #: llama-cpp: context window and CPU threads.
+    n_ctx: int = Field(default=2048, ge=256)
+    threads: int = Field(default=2, ge=1)
+    #: Longest message the guardrails accept (characters, compliance text not counted).
+    max_chars: int = Field(default=360, ge=40)
+    #: Fresh drafts asked for after the first one fails validation, before the template.
+    regenerate: int = Field(default=1, ge=0)
+    #: Give the LLM the template's promotion to rewrite instead of facts alone (small
+    #: models invent far less when rewriting a grounded draft).
+    draft_from_template: bool = True
+    #: Validated outputs kept per identical prompt (0 disables the cache).
+    cache_size: int = Field(default=1024, ge=0)
+    cache_ttl_s: float = Field(default=3600.0, ge=0)
+    #: Bilingual promotion and rephrase templates (the deterministic backend and fallback).
+    templates_path: Path = PROJECT_ROOT / "data" / "promotions.yml"
+    campaigns_path: Path = PROJECT_ROOT / "data" / "campaigns.yml"
+
+
+class ExperimentsSettings(BaseModel):
+    """A/B tests: where they are defined and which ones drive the generated texts."""
+
+    path: Path = PROJECT_ROOT / "data" / "experiments.yml"
+    #: The experiment whose variants choose how promotions are written (``None``: no test).
+    promotion_experiment: str | None = "promo-copy"
+    #: The experiment whose variants choose whether replies are rephrased.
+    rephrase_experiment: str | None = None
+    #: Seed of the Thompson-sampling draws (same seed, same data: same allocation).
+    seed: int = 0
+    #: Seconds the bandit reuses the posterior counts before reading them again.
+    refresh_s: float = Field(default=30.0, ge=0)
 
 
 class Settings(BaseSettings):
@@ -109,6 +148,7 @@ class Settings(BaseSettings):
     redis: RedisSettings = Field(default_factory=RedisSettings)
     tracker_store: TrackerStoreSettings = Field(default_factory=TrackerStoreSettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)
+    experiments: ExperimentsSettings = Field(default_factory=ExperimentsSettings)
     #: Directory for trained artefacts and the embedded database.
     data_dir: Path = PROJECT_ROOT / "var"
 
