@@ -1,4 +1,8 @@
-"""Intent classifier: a logistic-regression head over the shared encoder's sentence features."""
+"""Intent classifier: logistic regression over the shared encoder's sentence features and the text's n-grams.
+
+The two views are combined as in ``bot.understanding.hybrid_head`` (probabilities averaged);
+``mix: 1.0`` keeps the encoder view alone.
+"""
 
 from __future__ import annotations
 
@@ -15,12 +19,14 @@ from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.understanding.heads import LinearHead, fit_logistic_head
+from bot.understanding.heads import LinearHead
+from bot.understanding.hybrid_head import HybridHead, NgramTfidf, fit_hybrid_head
 from nlu_models._stored import StoredStateComponent
 from nlu_models.shared_encoder import ENCODER_NAME
 
 logger = logging.getLogger(__name__)
-HEAD_FILE = "intent_head.npz"
+HEAD_FILE = "intent_head.npz"  # models trained before the n-gram view: dense head only
+HEAD_STEM = "intent"
 
 
 def sentence_vector(message: Message) -> np.ndarray | None:
@@ -30,11 +36,14 @@ def sentence_vector(message: Message) -> np.ndarray | None:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
-class EncoderIntentClassifier(IntentClassifier, StoredStateComponent[LinearHead]):
-    """Predicts intent and ranking from dense sentence features.
+class EncoderIntentClassifier(IntentClassifier, StoredStateComponent[HybridHead]):
+    """Predicts intent and ranking from dense sentence features and character/word n-grams.
 
     Config:
-        C: inverse L2 regularization of the logistic regression.
+        C: inverse L2 regularization of the encoder view's logistic regression.
+        sparse_C: the same for the n-gram view.
+        mix: weight of the encoder view's probabilities (1.0 = encoder only, no n-grams).
+        min_df, max_features: n-gram vocabulary pruning.
         ranking_length: how many intents to list in ``intent_ranking`` (0 = all).
     """
 
@@ -44,29 +53,39 @@ class EncoderIntentClassifier(IntentClassifier, StoredStateComponent[LinearHead]
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {"C": 10.0, "ranking_length": 10}
+        return {"C": 100.0, "sparse_C": 30.0, "mix": 0.5, "min_df": 1, "max_features": 60_000,
+                "ranking_length": 10}
 
     @classmethod
-    def read_state(cls, path: Path, config: dict[str, Any]) -> LinearHead:
-        return LinearHead.load(path / HEAD_FILE)
+    def read_state(cls, path: Path, config: dict[str, Any]) -> HybridHead:
+        if (path / HEAD_FILE).exists() and not (path / f"{HEAD_STEM}_dense.npz").exists():
+            dense = LinearHead.load(path / HEAD_FILE)
+            empty = NgramTfidf({}, np.zeros(0, np.float32))
+            return HybridHead(dense, empty, np.zeros((len(dense.labels), 0), np.float32),
+                              np.zeros(len(dense.labels), np.float32), mix=1.0)
+        return HybridHead.load(path, HEAD_STEM)
 
-    def write_state(self, path: Path, state: LinearHead) -> None:
-        state.save(path / HEAD_FILE)
+    def write_state(self, path: Path, state: HybridHead) -> None:
+        state.save(path, HEAD_STEM)
 
     def train(self, training_data: TrainingData) -> Resource:
-        rows, labels, encoder = [], [], ""
+        rows, texts, labels, encoder = [], [], [], ""
         for example in training_data.intent_examples:
             vector = sentence_vector(example)
             if vector is None or not example.get(INTENT):
                 continue
             rows.append(vector)
+            texts.append(example.get(TEXT) or "")
             labels.append(example.get(INTENT))
             encoder = example.get(ENCODER_NAME) or encoder
         if len(set(labels)) < 2:
             logger.warning("EncoderIntentClassifier needs examples of at least two intents; not trained")
             return self._resource
-        head = fit_logistic_head(
-            np.stack(rows), labels, encoder, c=float(self._config["C"]),
+        head = fit_hybrid_head(
+            np.stack(rows), texts, labels, encoder,
+            c_dense=float(self._config["C"]), c_sparse=float(self._config["sparse_C"]),
+            mix=float(self._config["mix"]), min_df=int(self._config["min_df"]),
+            max_features=int(self._config["max_features"]),
             meta={"task": "intent", "examples": len(labels)},
         )
         return self.persist(head)
@@ -78,7 +97,7 @@ class EncoderIntentClassifier(IntentClassifier, StoredStateComponent[LinearHead]
         todo = [(m, v) for m, v in todo if v is not None]
         if not todo:
             return messages
-        probas = self._state.predict_proba(np.stack([v for _, v in todo]))
+        probas = self._state.predict_proba(np.stack([v for _, v in todo]), [m.get(TEXT) or "" for m, _ in todo])
         limit = int(self._config["ranking_length"]) or len(self._state.labels)
         for (message, _), row in zip(todo, probas):
             order = np.argsort(-row)

@@ -1,0 +1,87 @@
+"""bench/intent.py: its helpers (any environment) and a whole run on tiny CSVs.
+
+The whole run needs the Rasa environment (.venv-rasa, run as a subprocess, so this file
+works from either environment's pytest) and an embedding server (started if none answers).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from bench import intent
+from tests.bench.conftest import RASA_PYTHON, ROOT, write_csv
+
+TRAIN = {
+    "greet": ["hello", "hi there", "good morning", "你好", "hey there, hello"],
+    "order_status": ["where is my order", "when will my parcel arrive", "track my package", "我的快递到哪了",
+                     "订单什么时候发货"],
+    "card lost/stolen": ["I lost my debit card", "my card was stolen", "someone took my credit card",
+                         "我的银行卡丢了", "信用卡被偷了"],
+}
+TEST = [("hi, hello!", "greet"), ("早上好", "greet"), ("where's my delivery", "order_status"),
+        ("查一下物流", "order_status"), ("I can't find my card, I think I lost it", "card lost/stolen"),
+        ("银行卡不见了", "card lost/stolen")]
+OOS_TRAIN = ["what is the weather like", "tell me a joke"]
+OOS_TEST = [("who won the football game yesterday", "oos")]
+
+
+def test_intent_names_are_valid_rasa_intents() -> None:
+    names = intent.intent_names(["card lost/stolen", "card lost stolen", "greet", "nlu_fallback"])
+    assert names["greet"] == "greet"
+    assert names["card lost/stolen"] != names["card lost stolen"]
+    assert all("/" not in n and " " not in n for n in names.values())
+    assert names["nlu_fallback"] != "nlu_fallback"
+
+
+def test_yaml_keeps_bracketed_text_a_plain_example(tmp_path: Path) -> None:
+    rows = [("my [card](bank) was blocked", "a"), ("hello", "b"), ("hello", "b")]
+    path = tmp_path / "nlu.yml"
+    intent.write_nlu_yaml(rows, intent.intent_names(["a", "b"]), path)
+    text = path.read_text(encoding="utf-8")
+    assert "[card](bank)" not in text and "(card)(bank)" in text
+    assert text.count("- hello") == 1
+
+
+def test_threshold_trades_in_scope_accuracy_for_oos_recall() -> None:
+    parsed = intent.Parsed(gold=["a", "a", "oos", "oos"], top=["a", "b", "a", "b"], confidence=[0.9, 0.3, 0.2, 0.4])
+    assert intent.choose_threshold(parsed, "oos") == pytest.approx(0.9)  # 0.4 < t <= 0.9: all but the wrong one
+    scores = intent.oos_scores(parsed, "oos", 0.5)
+    assert scores["oos_recall"] == 1.0 and scores["in_scope_accuracy"] == 0.5
+
+
+@pytest.mark.skipif(not RASA_PYTHON.exists(), reason="the Rasa environment (.venv-rasa) is missing")
+def test_whole_run_prints_one_line_per_system(tmp_path: Path, embeddings_url: str) -> None:
+    train = write_csv(tmp_path / "train.csv",
+                      [(t, i) for i, ts in TRAIN.items() for t in ts] + [(t, "oos") for t in OOS_TRAIN],
+                      header=("utterance", "intent"))
+    test = write_csv(tmp_path / "test.csv", TEST + OOS_TEST, header=("utterance", "intent"))
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "IPM_EMBEDDINGS_URL": embeddings_url,
+           "TF_CPP_MIN_LOG_LEVEL": "3", "RASA_TELEMETRY_ENABLED": "false", "PYTHONWARNINGS": "ignore"}
+    done = subprocess.run(
+        [str(RASA_PYTHON), "bench/intent.py", "--train", str(train), "--test", str(test), "--text-col", "utterance",
+         "--label-col", "intent", "--oos-label", "oos", "--val", str(test), "--diet-epochs", "1"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    lines = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    assert [line["system"] for line in lines] == ["ipm", "rasa-diet"]
+    for line in lines:
+        assert {"accuracy", "macro_f1", "train_s", "parse_p50_ms", "parse_p95_ms", "oos_recall",
+                "in_scope_accuracy", "threshold"} <= set(line)
+        assert 0 <= line["accuracy"] <= 1 and 0 <= line["macro_f1"] <= 1 and line["train_s"] > 0
+        assert 0 < line["parse_p50_ms"] <= line["parse_p95_ms"]
+        assert line["n_test"] == len(TEST) + len(OOS_TEST)
+    # The shared encoder knows these requests in both languages from five examples each.
+    assert lines[0]["in_scope_accuracy_raw"] >= 5 / 6
+
+
+def test_threshold_can_keep_in_scope_accuracy_above_a_floor() -> None:
+    parsed = intent.Parsed(gold=["a", "a", "a", "oos", "oos"], top=["a", "a", "a", "a", "a"],
+                           confidence=[0.9, 0.8, 0.5, 0.6, 0.3])
+    assert intent.choose_threshold(parsed, "oos", min_in_scope=0.6) == pytest.approx(0.8)  # drops one in-scope
+    assert intent.choose_threshold(parsed, "oos", min_in_scope=1.0) == pytest.approx(0.5)
