@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from abc import abstractmethod
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -64,13 +65,13 @@ class StoredStateComponent(GraphComponent, Generic[State]):
         return cls(config, model_storage, resource, state)
 
     @classmethod
+    @abstractmethod
     def read_state(cls, path: Path, config: dict[str, Any]) -> State:
         """Read what ``write_state`` wrote into ``path``."""
-        raise NotImplementedError
 
+    @abstractmethod
     def write_state(self, path: Path, state: State) -> None:
         """Write ``state`` into the resource directory ``path``."""
-        raise NotImplementedError
 
     @classmethod
     def missing_state(cls, config: dict[str, Any], resource: Resource) -> State | None:
