@@ -588,6 +588,29 @@ def _product_ids(session: Session, skus: Iterable[str]) -> dict[str, int]:
 _Counts = tuple[int, int, int, int]
 
 
+def _upsert_rows(
+    store: Store,
+    session: Session,
+    model: Any,
+    key: str,
+    columns: list[str],
+    rows: list[dict[str, Any]],
+    label: str,
+    progress: bool,
+) -> _Counts:
+    """Insert or update ``rows`` of ``model`` on its natural ``key``, in chunks, with a bar."""
+    from bot.store import utcnow
+
+    existing = _existing(session, getattr(model, key), [row[key] for row in rows])
+    now = utcnow()
+    stmt = store.upsert(model, [key], columns)
+    with _bar(len(rows), label, progress) as bar:
+        for chunk in _chunks(rows):
+            session.execute(stmt, [dict(row, created_at=now, updated_at=now) for row in chunk])
+            bar.update(len(chunk))
+    return len(rows) - len(existing), len(existing), 0, 0
+
+
 def _write_catalog(
     store: Store,
     session: Session,
@@ -596,18 +619,11 @@ def _write_catalog(
     encoder: Encoder | None,
     progress: bool,
 ) -> _Counts:
-    from bot.store import Product, utcnow
+    from bot.store import Product
 
     rows = [cast(ProductRecord, r).to_row() for _, _, r in records]
-    existing = _existing(session, Product.sku, [row["sku"] for row in rows])
-    now = utcnow()
     columns = [c for c in rows[0] if c != "sku"] + ["updated_at"] if rows else []
-    stmt = store.upsert(Product, ["sku"], columns)
-    with _bar(len(rows), "write catalog", progress) as bar:
-        for chunk in _chunks(rows):
-            session.execute(stmt, [dict(row, created_at=now, updated_at=now) for row in chunk])
-            bar.update(len(chunk))
-    return len(rows) - len(existing), len(existing), 0, 0
+    return _upsert_rows(store, session, Product, "sku", columns, rows, "write catalog", progress)
 
 
 def _write_customers(
@@ -618,21 +634,11 @@ def _write_customers(
     encoder: Encoder | None,
     progress: bool,
 ) -> _Counts:
-    from bot.store import Customer, utcnow
+    from bot.store import Customer
 
     rows = [cast(CustomerRecord, r).to_row() for _, _, r in records]
-    existing = _existing(session, Customer.sender_id, [row["sender_id"] for row in rows])
-    now = utcnow()
-    stmt = store.upsert(
-        Customer,
-        ["sender_id"],
-        ["locale", "marketing_consent", "consent_updated_at", "attributes", "updated_at"],
-    )
-    with _bar(len(rows), "write customers", progress) as bar:
-        for chunk in _chunks(rows):
-            session.execute(stmt, [dict(row, created_at=now, updated_at=now) for row in chunk])
-            bar.update(len(chunk))
-    return len(rows) - len(existing), len(existing), 0, 0
+    columns = ["locale", "marketing_consent", "consent_updated_at", "attributes", "updated_at"]
+    return _upsert_rows(store, session, Customer, "sender_id", columns, rows, "write customers", progress)
 
 
 def _write_interactions(
