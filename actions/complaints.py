@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions._reply import say
+from actions._reply import tailored
 from actions.understanding import message_language
 from bot.understanding.aspects import aspect_name
 
@@ -29,7 +29,7 @@ class ActionHandleComplaint(Action):
         aspects = [a["aspect"] for a in (tracker.latest_message or {}).get("aspects") or [] if a.get("aspect")]
         if aspects:
             names = [aspect_name(a, language) for a in dict.fromkeys(aspects)]
-            say(dispatcher, language, "complaint_aspect", aspects=join_names(names, language))
+            await tailored(dispatcher, tracker, language, "complaint_aspect", aspects=join_names(names, language))
         else:
-            say(dispatcher, language, "complaint_general")
+            await tailored(dispatcher, tracker, language, "complaint_general")
         return []

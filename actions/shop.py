@@ -12,7 +12,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions._reply import say, service_unavailable
+from actions._reply import say, service_unavailable, tailored
 from actions.understanding import latest_user_event, message_language
 from bot import metrics
 from bot.errors import IPMError
@@ -50,9 +50,9 @@ class ActionRecommendProducts(Action):
         except IPMError as exc:
             return service_unavailable(dispatcher, language, "recommendations", exc)
         if not picks:
-            say(dispatcher, language, "no_recommendations")
+            await tailored(dispatcher, tracker, language, "no_recommendations")
             return [SlotSet("recommended_skus", [])]
-        say(dispatcher, language, "recommendations_intro")
+        await tailored(dispatcher, tracker, language, "recommendations_intro")
         lines = [f"{i}. {product_line(p.product, language, p.reason)}" for i, p in enumerate(picks, 1)]
         dispatcher.utter_message(
             text="\n".join(lines),
@@ -152,7 +152,7 @@ class ActionProductInfo(Action):
         except IPMError as exc:
             return service_unavailable(dispatcher, language, "product_search", exc)
         if not hits:
-            say(dispatcher, language, "product_not_found")
+            await tailored(dispatcher, tracker, language, "product_not_found")
             return []
         best = hits[0][0]
         dispatcher.utter_message(text=product_details(best, language))
@@ -175,10 +175,11 @@ class ActionOrderStatus(Action):
         except IPMError as exc:
             return service_unavailable(dispatcher, language, "orders", exc)
         if order is None:
-            say(dispatcher, language, "order_not_found")
+            await tailored(dispatcher, tracker, language, "order_not_found")
         else:
-            say(
+            await tailored(
                 dispatcher,
+                tracker,
                 language,
                 "order_found",
                 product=order.product.name(language),

@@ -99,8 +99,8 @@ class LLMSettings(BaseModel):
     stream: bool = False
     temperature: float = Field(default=0.7, ge=0, le=2)
     max_tokens: int = Field(default=160, ge=16)
-    #: llama-cpp: path of the GGUF file.
-    model_path: Path | None = None
+    #: llama-cpp: path of the GGUF file (``make install-llm`` puts one at the default path).
+    model_path: Path = PROJECT_ROOT / "var" / "models" / "qwen2.5-coder-0.5b-instruct-q4.gguf"
     #: llama-cpp: context window and CPU threads.
     n_ctx: int = Field(default=2048, ge=256)
     threads: int = Field(default=2, ge=1)
@@ -114,6 +114,11 @@ class LLMSettings(BaseModel):
     #: Validated outputs kept per identical prompt (0 disables the cache).
     cache_size: int = Field(default=1024, ge=0)
     cache_ttl_s: float = Field(default=3600.0, ge=0)
+    #: The longest a customer waits for the LLM (seconds; 0: no limit). Past it the template
+    #: answers and the LLM's text is finished, validated and cached in the background.
+    deadline_s: float = Field(default=2.0, ge=0)
+    #: LLM drafts allowed to run on after their deadline (beyond: template, nothing queued).
+    max_background: int = Field(default=4, ge=0)
     #: Bilingual promotion and rephrase templates (the deterministic backend and fallback).
     templates_path: Path = PROJECT_ROOT / "data" / "promotions.yml"
     campaigns_path: Path = PROJECT_ROOT / "data" / "campaigns.yml"

@@ -43,8 +43,11 @@ def build_backend(settings: LLMSettings) -> Generator:
             max_tokens=settings.max_tokens,
         )
     if settings.backend == "llama-cpp":
-        if settings.model_path is None:
-            raise ConfigurationError("the llama-cpp backend needs IPM_LLM__MODEL_PATH (a .gguf file)")
+        if not settings.model_path.is_file():
+            raise ConfigurationError(
+                f"the llama-cpp backend needs a GGUF model: none at {settings.model_path} "
+                "(run 'make install-llm', or set IPM_LLM__MODEL_PATH)"
+            )
         from bot.generation._llama_cpp import LlamaCppGenerator
 
         return LlamaCppGenerator(
@@ -84,4 +87,6 @@ def build_generator(
         draft_from_template=settings.draft_from_template,
         cache_size=settings.cache_size,
         cache_ttl_s=settings.cache_ttl_s,
+        deadline_s=settings.deadline_s or None,
+        max_background=settings.max_background,
     )

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import logging
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from typing import Any
 
 from bot.errors import GenerationError
 from bot.generation._template import TemplateGenerator, with_compliance
@@ -54,6 +57,17 @@ class _TTLCache:
             self._items.clear()
 
 
+@dataclass(frozen=True)
+class _NoDraft:
+    """Why the backend produced no valid text for a request."""
+
+    reason: str
+    drafts: tuple[tuple[str, ...], ...]
+    attempts: int
+    tokens: int | None
+    generation_s: float
+
+
 def _postprocess(text: str, request: GenerationRequest) -> str:
     """Append what code, not the model, is responsible for: a bank product's compliance text."""
     text = text.strip()
@@ -83,6 +97,12 @@ class GuardedGenerator(Generator):
             (small models stay far closer to the facts when rewriting than when writing).
         cache_size: validated texts kept (0: no cache).
         cache_ttl_s: how long a cached text may be reused.
+        deadline_s: the longest a customer waits for the backend (``None``: no limit).
+            When it passes, the template's text is sent (fallback reason ``deadline``)
+            while the backend's draft is finished, validated and cached in the background,
+            so the next identical request gets it; at most ``max_background`` such drafts
+            run at once (beyond that: reason ``busy``, nothing started).
+        max_background: drafts allowed to finish after their deadline.
 
     Example:
         >>> import asyncio
@@ -102,7 +122,11 @@ class GuardedGenerator(Generator):
         draft_from_template: bool = True,
         cache_size: int = 1024,
         cache_ttl_s: float = 3600.0,
+        deadline_s: float | None = None,
+        max_background: int = 4,
     ) -> None:
+        if deadline_s is not None and deadline_s <= 0:
+            raise ValueError("deadline_s must be positive (or None for no limit)")
         self.primary = primary
         self.fallback = fallback or (
             primary if isinstance(primary, TemplateGenerator) else TemplateGenerator()
@@ -111,12 +135,24 @@ class GuardedGenerator(Generator):
         self.regenerate = regenerate
         self.draft_from_template = draft_from_template
         self.cache = _TTLCache(cache_size, cache_ttl_s)
+        self.deadline_s = deadline_s
+        self.max_background = max_background
         self.name = primary.name
         self.model = primary.model
+        # drafts in flight by cache key: an identical request waits for the same draft
+        self._pending: dict[str, asyncio.Task[Generation | _NoDraft]] = {}
 
     async def aclose(self) -> None:
-        """Close the primary backend."""
+        """Wait for background drafts, then close the primary backend."""
+        pending = list(self._pending.values())
+        if pending:
+            await asyncio.gather(*pending, return_exceptions=True)
         await self.primary.aclose()
+
+    async def drain(self) -> None:
+        """Wait until the drafts still running after their deadline are done (and cached)."""
+        while self._pending:
+            await asyncio.gather(*list(self._pending.values()), return_exceptions=True)
 
     async def generate(self, request: GenerationRequest) -> Generation:
         """A validated text for ``request`` (see the class docstring).
@@ -133,7 +169,38 @@ class GuardedGenerator(Generator):
             return replace(cached, cached=True, latency_s=time.perf_counter() - started)
         if self.primary is self.fallback:
             return await self._template(request, started, reason=None, drafts=(), attempts=0)
+        task = self._pending.get(key)
+        if task is None:
+            if self.deadline_s is not None and len(self._pending) >= self.max_background:
+                return await self._template(request, started, reason="busy", drafts=(), attempts=0)
+            task = asyncio.get_running_loop().create_task(self._draft(request, key, started))
+            self._pending[key] = task
+            task.add_done_callback(functools.partial(self._finished, key))
+        try:
+            outcome = await asyncio.wait_for(asyncio.shield(task), self.deadline_s)
+        except TimeoutError:
+            logger.info(
+                "%s missed the %.1f s deadline for a %s; the template answers, the draft "
+                "is finished in the background", self.primary.name, self.deadline_s, request.purpose,
+            )
+            return await self._template(request, started, reason="deadline", drafts=(), attempts=0)
+        if isinstance(outcome, Generation):
+            return replace(outcome, latency_s=time.perf_counter() - started)
+        return await self._template(
+            request, started, reason=outcome.reason, drafts=outcome.drafts,
+            attempts=outcome.attempts, tokens=outcome.tokens, generation_s=outcome.generation_s,
+        )
 
+    def _finished(self, key: str, task: asyncio.Task[Any]) -> None:
+        self._pending.pop(key, None)
+        if not task.cancelled() and task.exception() is not None:
+            # a waiting caller re-raises it too; this covers drafts nobody waits for any more
+            logger.error("generation draft failed: %r", task.exception())
+
+    async def _draft(
+        self, request: GenerationRequest, key: str, started: float
+    ) -> Generation | _NoDraft:
+        """The backend's validated text (cached), or why there is none."""
         drafts: list[tuple[str, ...]] = []
         tokens = 0
         tokens_known = False
@@ -186,9 +253,7 @@ class GuardedGenerator(Generator):
                 "; ".join(str(v) for v in violations[:5]),
             )
             current = replace(base, feedback=_feedback(violations))
-        return await self._template(
-            request,
-            started,
+        return _NoDraft(
             reason=reason,
             drafts=tuple(drafts),
             attempts=len(drafts) + (0 if reason == "invalid_output" else 1),

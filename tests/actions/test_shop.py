@@ -90,3 +90,21 @@ async def test_a_follow_up_refines_the_last_recommendations(catalog_services, do
     prices = {p["sku"]: p["price"] for p in PRODUCTS}
     assert cards and all(prices[c["sku"]] < cheapest and c["sku"] not in shown for c in cards)
     assert events[0]["value"] == [c["sku"] for c in cards]
+
+
+async def test_order_status_after_an_angry_message_opens_with_understanding(catalog_services, domain) -> None:
+    tracker = tracker_for("angry", "where is my parcel?? it is taking forever", "order_status", "en",
+                          sentiment={"label": "negative", "confidence": 0.9, "polarity": -0.8},
+                          aspects=[{"aspect": "delivery"}])
+    _, messages = await run_action(ActionOrderStatus(), tracker, domain)
+    written = default_replies().render("order_not_found", "en")
+    text = messages[0]["text"]
+    assert text != written and text.endswith(written)  # every word of the answer kept
+    assert text.startswith("I'm sorry about the trouble with delivery")
+
+
+async def test_a_calm_question_gets_the_reply_as_written(catalog_services, domain) -> None:
+    tracker = tracker_for("calm", "where is my order", "order_status", "en",
+                          sentiment={"label": "neutral", "confidence": 0.8, "polarity": 0.0})
+    _, messages = await run_action(ActionOrderStatus(), tracker, domain)
+    assert messages[0]["text"] == default_replies().render("order_not_found", "en")

@@ -134,15 +134,16 @@ async def test_llama_cpp_backend_reports_missing_pieces(tmp_path: Path, monkeypa
         await LlamaCppGenerator(tmp_path / "missing.gguf").generate(request)
 
 
-def test_factory_builds_what_the_settings_name() -> None:
+def test_factory_builds_what_the_settings_name(tmp_path) -> None:
     assert build_generator(LLMSettings()).primary.name == "template"
     openai = build_backend(LLMSettings(backend="openai", base_url="http://h:8000/v1", model="m", api_key="k"))
     assert openai.name == "openai" and openai.model == "m"
     with pytest.raises(ConfigurationError, match="BASE_URL"):
         build_backend(LLMSettings(backend="openai"))
-    with pytest.raises(ConfigurationError, match="MODEL_PATH"):
-        build_backend(LLMSettings(backend="llama-cpp"))
-    assert build_backend(LLMSettings(backend="llama-cpp", model_path="m.gguf")).name == "llama-cpp"
+    with pytest.raises(ConfigurationError, match="make install-llm"):
+        build_backend(LLMSettings(backend="llama-cpp", model_path=tmp_path / "none.gguf"))
+    (tmp_path / "m.gguf").write_bytes(b"GGUF")
+    assert build_backend(LLMSettings(backend="llama-cpp", model_path=tmp_path / "m.gguf")).name == "llama-cpp"
 
 
 def test_backend_error_carries_its_reason() -> None:

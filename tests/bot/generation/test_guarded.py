@@ -239,3 +239,54 @@ async def test_bank_compliance_is_appended_by_code(fake_llm, catalog, campaigns,
     result = await generator.generate(request)
     await generator.aclose()
     assert not result.fell_back and result.text.endswith(card.compliance_en or "")
+
+
+async def test_past_the_deadline_the_template_answers_and_the_draft_is_cached_later(
+    fake_llm, request_, validator
+) -> None:
+    url, fake = fake_llm
+    fake.answer(("sleep", 0.4, GOOD))
+    before = fallbacks("deadline")
+    generator = guarded(url, validator, deadline_s=0.1)
+    first = await generator.generate(request_)
+    template = await TemplateGenerator().generate(request_)
+    assert first.fell_back and first.fallback_reason == "deadline"
+    assert first.text == template.text and first.latency_s < 0.4
+    assert fallbacks("deadline") == before + 1
+    await generator.drain()  # the slow draft finishes in the background, is validated and cached
+    second = await generator.generate(request_)
+    await generator.aclose()
+    assert second.cached and second.backend == "openai" and GOOD in second.text
+    assert len(fake.requests) == 1
+
+
+async def test_an_identical_request_waits_for_the_draft_in_flight(fake_llm, request_, validator) -> None:
+    import asyncio
+
+    url, fake = fake_llm
+    fake.answer(("sleep", 0.2, GOOD))
+    generator = guarded(url, validator, deadline_s=1.0)
+    first, second = await asyncio.gather(generator.generate(request_), generator.generate(request_))
+    await generator.aclose()
+    assert first.text == second.text and GOOD in first.text and not first.fell_back
+    assert len(fake.requests) == 1
+
+
+async def test_no_more_background_drafts_than_allowed(fake_llm, catalog, campaigns, validator) -> None:
+    url, fake = fake_llm
+    fake.answer(("sleep", 0.3, GOOD), ("sleep", 0.3, GOOD))
+    before = fallbacks("busy")
+    generator = guarded(url, validator, deadline_s=0.05, max_background=1)
+    phone = GenerationRequest.promotion(catalog["SH-PHON-001"], campaigns["shop-double12"], "en")
+    other = GenerationRequest.promotion(catalog["SH-PHON-001"], campaigns["shop-double12"], "zh")
+    first = await generator.generate(phone)
+    busy = await generator.generate(other)
+    await generator.aclose()
+    assert first.fallback_reason == "deadline" and busy.fallback_reason == "busy"
+    assert fallbacks("busy") == before + 1
+    assert len(fake.requests) == 1  # the busy one started nothing
+
+
+def test_deadline_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="deadline_s"):
+        GuardedGenerator(TemplateGenerator(), deadline_s=0)
