@@ -297,6 +297,74 @@ async def measure(
     return line
 
 
+async def serve(
+    label: str,
+    store: Store,
+    primary: Generator,
+    pairs: Sequence[tuple[str, str]],
+    campaigns: list[Any],
+    validator: OutputValidator,
+    deadline_s: float,
+    interval_s: float,
+) -> dict[str, Any]:
+    """The promotions as the chat serves them: cache on, ``deadline_s``, a request every ``interval_s``.
+
+    Each request is its own task (customers do not wait for each other); the latency is
+    what the customer waits. The line says who wrote what was sent: the LLM just now, the
+    LLM earlier (from the cache, often a draft that finished after its deadline), or the
+    template (deadline passed, backend busy, or every draft rejected).
+    """
+    template = TemplateGenerator()
+    guarded = GuardedGenerator(primary, template, validator=validator, deadline_s=deadline_s)
+    service = GenerationService(store, guarded, campaigns=campaigns)
+    latencies: list[float] = []
+    sources: Counter[str] = Counter()
+    after_bad = 0
+
+    async def one(sender: str, sku: str) -> None:
+        nonlocal after_bad
+        started = time.perf_counter()
+        promotion = await service.promote(sender, sku, now=NOW, record=False)
+        if promotion is None:
+            return
+        latencies.append(time.perf_counter() - started)
+        g = promotion.generation
+        if g.fell_back:
+            sources[f"template ({g.fallback_reason})"] += 1
+        elif g.cached:
+            sources["llm, cached" if g.backend != "template" else "template, cached"] += 1
+        else:
+            sources["llm" if g.backend != "template" else "template"] += 1
+        product = get_product(store, sku)
+        request = GenerationRequest.promotion(
+            product, service.campaign_for(product, promotion.campaign_id, NOW), promotion.language,
+            max_chars=service.max_chars,
+        )
+        if validator.validate(promotion.text, request):
+            after_bad += 1
+
+    tasks = []
+    for sender, sku in pairs:
+        tasks.append(asyncio.create_task(one(sender, sku)))
+        await asyncio.sleep(interval_s)
+    await asyncio.gather(*tasks)
+    await guarded.aclose()
+    n = len(latencies)
+    llm = sources["llm"] + sources["llm, cached"]
+    return {
+        "bench": "generation-serving",
+        "backend": label,
+        "model": primary.model,
+        "deadline_s": deadline_s,
+        "interval_s": interval_s,
+        "promotions": n,
+        **_percentiles(latencies),
+        "llm_written_rate": round(llm / n, 4),
+        "sources": dict(sources.most_common()),
+        "violation_rate_after": round(after_bad / n, 4),
+    }
+
+
 async def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=240, help="promotions per backend (default 240)")
@@ -309,6 +377,10 @@ async def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-fake-llm", action="store_true", help="skip the synthetic noisy LLM")
     parser.add_argument("--fake-error-rate", type=float, default=0.3, help="share of synthetic drafts with an error")
     parser.add_argument("--fake-latency", type=float, default=0.02, help="synthetic LLM latency, seconds")
+    parser.add_argument("--serving", action="store_true",
+                        help="also measure the real LLM backends as served: cache on, --deadline, a request every --interval")
+    parser.add_argument("--deadline", type=float, default=2.0, help="serving: longest wait for the LLM, seconds")
+    parser.add_argument("--interval", type=float, default=2.0, help="serving: seconds between requests")
     parser.add_argument("--examples", action="store_true", help="keep one example text per domain and language")
     parser.add_argument("-v", "--verbose", action="store_true", help="log every fallback")
     args = parser.parse_args(argv)
@@ -341,12 +413,17 @@ async def main(argv: Sequence[str] | None = None) -> int:
         if args.gguf:
             runs.append(("llama-cpp", LlamaCppGenerator(args.gguf, threads=args.threads, max_tokens=160,
                                                        timeout_s=args.timeout), {}))
+        serving = [(label, primary) for label, primary, extra in runs
+                   if args.serving and label in ("openai", "llama-cpp")]
         try:
             for label, primary, extra in runs:
                 line = await measure(label, store, primary, pairs, campaigns, validator, extra)
                 if not args.examples:
                     line.pop("examples")
-                print(json.dumps(line, ensure_ascii=False))
+                print(json.dumps(line, ensure_ascii=False), flush=True)
+            for label, primary in serving:
+                line = await serve(label, store, primary, pairs, campaigns, validator, args.deadline, args.interval)
+                print(json.dumps(line, ensure_ascii=False), flush=True)
         finally:
             if runner is not None:
                 await runner.cleanup()
