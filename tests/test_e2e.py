@@ -68,6 +68,8 @@ class Servers:
             f'action_endpoint:\n  url: "{self.bot}/webhook"\n'
             f'tracker_store:\n  type: rasa_plugins.tracker_store.RedactingSQLTrackerStore\n  dialect: sqlite\n'
             f'  db: "{tmp / "tracker.db"}"\n'
+            f'nlg:\n  type: rasa_plugins.nlg.RephrasingNLG\n  url: "{self.bot}/v1/rephrase"\n  timeout: 3\n'
+            f'  verbatim: [utter_ask_delete_confirm, utter_delete_cancelled]\n'
         )
         self.procs: list[subprocess.Popen] = []
 
@@ -152,6 +154,14 @@ def test_five_turn_conversation_in_the_customers_language(servers, language) -> 
             assert HAN.search(joined), f"reply to {text!r} is not in Chinese: {joined!r}"
         else:
             assert not HAN.search(joined), f"reply to {text!r} is not in English: {joined!r}"
+
+
+def test_rasas_responses_are_rephrased_for_an_unhappy_customer(servers) -> None:
+    calm = _texts(_say(servers, f"e2e-calm-{time.time_ns()}", "I'd like to talk to a human agent please"))
+    assert calm.startswith("Sure, I'm passing you to a human agent"), calm
+    upset = _texts(_say(servers, f"e2e-upset-{time.time_ns()}",
+                        "this is useless and I'm really angry, get me a human agent now"))
+    assert upset != calm and upset.startswith("I'm sorry") and upset.endswith(calm), upset
 
 
 def test_the_widget_proxy_reaches_rasa(servers) -> None:

@@ -4,6 +4,8 @@ Routes:
     ``GET  /health``           liveness + which encoder is loaded.
     ``POST /v1/embeddings``    OpenAI-compatible embeddings from the shared encoder.
     ``GET  /v1/models``        OpenAI-compatible model list (the loaded encoder).
+    ``POST /v1/rephrase``      a reply rewritten for the customer's moment, every fact kept
+                               (Rasa's responses come through it: ``rasa_plugins.nlg``).
     ``GET  /metrics``          Prometheus metrics.
     ``GET  /widget/``          the embeddable chat widget and a demo page.
     ``POST /chat``             the widget's same-origin proxy to Rasa's REST channel.
@@ -153,6 +155,68 @@ async def _embeddings(request: web.Request) -> web.Response:
     )
 
 
+_MOODS = ("positive", "negative", "neutral")
+_STYLES = ("empathetic", "brief", "neutral")
+
+
+def _optional_text(body: dict[str, Any], key: str, limit: int) -> str | None:
+    value = body.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value) > limit:
+        raise ValidationError(f"'{key}' must be text of at most {limit} characters")
+    return value
+
+
+def _choice(body: dict[str, Any], key: str, options: tuple[str, ...]) -> str | None:
+    value = body.get(key)
+    if value is not None and value not in options:
+        raise ValidationError(f"'{key}' must be one of {', '.join(options)}")
+    return value
+
+
+async def _rephrase(request: web.Request) -> web.Response:
+    """The reply ``text`` rewritten for the moment (``GenerationService.rephrase``), or unchanged.
+
+    Body: ``text`` and ``language`` (``en``/``zh``) required; ``sender_id``, ``message``
+    (the customer's latest message), ``mood``, ``aspect``, ``style`` optional. Never loses
+    the reply: any failure of the backend answers with ``text`` itself.
+    """
+    try:
+        body = await request.json()
+    except ValueError:
+        return _error(400, "request body is not valid JSON")
+    if not isinstance(body, dict):
+        return _error(400, "request body must be a JSON object")
+    text = body.get("text")
+    if not isinstance(text, str) or not text.strip() or len(text) > MAX_CHARS:
+        raise ValidationError(f"'text' must be non-empty text of at most {MAX_CHARS} characters")
+    language = _choice(body, "language", ("en", "zh"))
+    if language is None:
+        raise ValidationError("'language' is required: en or zh")
+    sender = body.get("sender_id")
+    if sender is not None and (not isinstance(sender, str) or not SENDER_RE.match(sender)):
+        raise ValidationError("'sender_id' must be 1-128 characters of letters, digits, _ . : -")
+    from bot.generation import generation_service
+
+    generation = await generation_service(request.app[SERVICES_KEY]).rephrase(
+        text,
+        language=language,
+        sender_id=sender,
+        mood=_choice(body, "mood", _MOODS),  # type: ignore[arg-type]
+        aspect=_optional_text(body, "aspect", 64),
+        message=_optional_text(body, "message", MAX_MESSAGE_CHARS),
+        style=_choice(body, "style", _STYLES),  # type: ignore[arg-type]
+    )
+    return web.json_response({
+        "text": generation.text,
+        "backend": generation.backend,
+        "style": generation.style,
+        "fell_back": generation.fell_back,
+        "variant": generation.variant,
+    })
+
+
 async def _models(request: web.Request) -> web.Response:
     encoder = request.app[SERVICES_KEY].encoder
     return web.json_response(
@@ -228,6 +292,7 @@ def create_app(
     app.router.add_get("/health", _health)
     app.router.add_post("/v1/embeddings", _embeddings)
     app.router.add_get("/v1/models", _models)
+    app.router.add_post("/v1/rephrase", _rephrase)
     app.router.add_get("/metrics", _metrics)
     app.router.add_post("/chat", _chat)
     app.router.add_get("/widget/", _widget_index)

@@ -118,3 +118,32 @@ async def test_chat_reports_an_unreachable_rasa_without_details(aiohttp_client, 
     assert resp.status == 503
     body = await resp.json()
     assert "Traceback" not in str(body) and body["error"]["type"] == "server_error"
+
+
+async def test_rephrase_opens_with_understanding_after_a_complaint(client) -> None:
+    resp = await client.post("/v1/rephrase", json={
+        "text": "Your parcel left our warehouse today.", "language": "en", "sender_id": "c-1",
+        "message": "this delivery is so slow!!", "mood": "negative", "aspect": "delivery"})
+    assert resp.status == 200
+    body = await resp.json()
+    assert body["text"].startswith("I'm sorry about the trouble with delivery")
+    assert body["text"].endswith("Your parcel left our warehouse today.")
+    assert body["style"] == "empathetic" and body["fell_back"] is False
+
+
+async def test_rephrase_leaves_a_calm_moment_alone(client) -> None:
+    body = await (await client.post("/v1/rephrase", json={"text": "Hi! How can I help?", "language": "zh"})).json()
+    assert body == {"text": "Hi! How can I help?", "backend": "original", "style": "neutral",
+                    "fell_back": False, "variant": None}
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [{"language": "en"}, {"text": "", "language": "en"}, {"text": "ok"}, {"text": "ok", "language": "fr"},
+     {"text": "ok", "language": "en", "mood": "furious"}, {"text": "ok", "language": "en", "sender_id": "a b"},
+     {"text": "ok", "language": "en", "message": "x" * 3000}, ["ok"]],
+)
+async def test_bad_rephrase_requests_get_a_clear_400(client, payload) -> None:
+    resp = await client.post("/v1/rephrase", json=payload)
+    assert resp.status == 400
+    assert (await resp.json())["error"]["message"]
