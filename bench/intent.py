@@ -13,6 +13,11 @@ server serving embeddings::
         [--label-col label] [--text-col text] [--oos-label oos [--val VAL.csv [--min-in-scope 0.95]]] \\
         [--diet-epochs 40]
 
+``--train``, ``--test`` and ``--val`` also take Rasa NLU YAML (a file, or a folder such as
+``data/nlu``): ``--train data/nlu --val bench/data/bot_intents_val.csv --test
+bench/data/bot_intents_test.csv --oos-label out_of_scope`` calibrates the bot's own fallback
+threshold on held-out messages written for that purpose.
+
 Systems:
     ``ipm``        the NLU pipeline of the project's ``config.yml`` (``--config``).
     ``rasa-diet``  the ``rasa init`` pipeline (WhitespaceTokenizer, RegexFeaturizer,
@@ -102,6 +107,42 @@ def read_csv(path: Path, text_col: str, label_col: str) -> list[tuple[str, str]]
     if not rows:
         raise SystemExit(f"{path}: no labelled rows")
     return rows
+
+
+_ANNOTATION = re.compile(r"\[([^\]]*)\](?:\([^)]*\)|\{[^}]*\}|\[[^\]]*\])")
+
+
+def read_rasa_nlu(path: Path) -> list[tuple[str, str]]:
+    """``(text, intent)`` rows of Rasa NLU YAML: one file, or every ``.yml``/``.yaml`` under a folder.
+
+    Entity annotations are reduced to their text (``[Beijing](city)`` → ``Beijing``).
+    """
+    import yaml
+
+    files = sorted(p for p in path.rglob("*") if p.suffix in (".yml", ".yaml")) if path.is_dir() else [path]
+    rows: list[tuple[str, str]] = []
+    for file in files:
+        data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+        for block in data.get("nlu") or []:
+            intent = block.get("intent") if isinstance(block, dict) else None
+            if not intent:
+                continue  # synonyms, regexes, lookups
+            for line in str(block.get("examples") or "").splitlines():
+                line = line.strip()
+                if line.startswith("- "):
+                    text = " ".join(_ANNOTATION.sub(r"\1", line[2:]).split())
+                    if text:
+                        rows.append((text, str(intent)))
+    if not rows:
+        raise SystemExit(f"{path}: no intent examples")
+    return rows
+
+
+def read_rows(path: Path, text_col: str, label_col: str) -> list[tuple[str, str]]:
+    """A CSV file, or Rasa NLU YAML (a ``.yml`` file or a folder of them)."""
+    if path.is_dir() or path.suffix in (".yml", ".yaml"):
+        return read_rasa_nlu(path)
+    return read_csv(path, text_col, label_col)
 
 
 def intent_names(labels: Sequence[str]) -> dict[str, str]:
@@ -334,7 +375,8 @@ def check_embedding_server() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--train", type=Path, required=True)
+    parser.add_argument("--train", type=Path, required=True,
+                        help="CSV, or Rasa NLU YAML (a file or a folder such as data/nlu)")
     parser.add_argument("--test", type=Path, required=True)
     parser.add_argument("--label-col", default="label")
     parser.add_argument("--text-col", default="text")
@@ -357,9 +399,9 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger(name).setLevel(logging.ERROR)
     warnings.filterwarnings("ignore")
 
-    train_rows = read_csv(args.train, args.text_col, args.label_col)
-    test_rows = read_csv(args.test, args.text_col, args.label_col)
-    val_rows = read_csv(args.val, args.text_col, args.label_col) if args.val else None
+    train_rows = read_rows(args.train, args.text_col, args.label_col)
+    test_rows = read_rows(args.test, args.text_col, args.label_col)
+    val_rows = read_rows(args.val, args.text_col, args.label_col) if args.val else None
     names = intent_names([label for _, label in train_rows])
     unseen = {label for _, label in test_rows} - set(names) - {args.oos_label}
     if unseen:

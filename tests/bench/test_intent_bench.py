@@ -85,3 +85,28 @@ def test_threshold_can_keep_in_scope_accuracy_above_a_floor() -> None:
                            confidence=[0.9, 0.8, 0.5, 0.6, 0.3])
     assert intent.choose_threshold(parsed, "oos", min_in_scope=0.6) == pytest.approx(0.8)  # drops one in-scope
     assert intent.choose_threshold(parsed, "oos", min_in_scope=1.0) == pytest.approx(0.5)
+
+
+def test_rasa_nlu_yaml_is_read_as_training_rows(tmp_path: Path) -> None:
+    folder = tmp_path / "nlu"
+    folder.mkdir()
+    (folder / "a.yml").write_text(
+        'version: "3.1"\nnlu:\n- intent: greet\n  examples: |\n    - hello\n    - hi [Anna](name)\n'
+        '- synonym: NYC\n  examples: |\n    - new york\n', encoding="utf-8")
+    (folder / "b.yaml").write_text(
+        'nlu:\n- intent: order_status\n  examples: |\n    - 我的快递到哪了\n', encoding="utf-8")
+    assert intent.read_rows(folder, "text", "label") == [
+        ("hello", "greet"), ("hi Anna", "greet"), ("我的快递到哪了", "order_status")]
+    assert intent.read_rows(folder / "b.yaml", "text", "label") == [("我的快递到哪了", "order_status")]
+    (tmp_path / "empty.yml").write_text("nlu: []\n", encoding="utf-8")
+    with pytest.raises(SystemExit, match="no intent examples"):
+        intent.read_rows(tmp_path / "empty.yml", "text", "label")
+
+
+def test_the_bots_held_out_intent_sets_cover_every_intent_and_out_of_scope() -> None:
+    trained = {label for _, label in intent.read_rows(ROOT / "data" / "nlu", "text", "label")}
+    for split in ("val", "test"):
+        rows = intent.read_rows(ROOT / "bench" / "data" / f"bot_intents_{split}.csv", "text", "label")
+        assert {label for _, label in rows} == trained
+        examples = {t.lower() for t, _ in intent.read_rows(ROOT / "data" / "nlu", "text", "label")}
+        assert not [t for t, _ in rows if t.lower() in examples], "held-out messages must not be training examples"
