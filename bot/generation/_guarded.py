@@ -143,8 +143,10 @@ class GuardedGenerator(Generator):
         self._pending: dict[str, asyncio.Task[Generation | _NoDraft]] = {}
 
     async def aclose(self) -> None:
-        """Wait for background drafts, then close the primary backend."""
+        """Drop the drafts still running after their deadline (they only fill the cache), close the backend."""
         pending = list(self._pending.values())
+        for task in pending:
+            task.cancel()
         if pending:
             await asyncio.gather(*pending, return_exceptions=True)
         await self.primary.aclose()
