@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     sentiment = SentimentModel()
     texts = [r["text"] for r in rows]
     vectors = encoder.encode(texts)
-    negative = [s["label"] == "negative" for s in sentiment.predict(vectors)]
+    negative = [s["label"] == "negative" for s in sentiment.predict(vectors, texts)]
     systems = {
         "ipm": [{a["aspect"] for a in detector.detect(t, v, n)} for t, v, n in zip(texts, vectors, negative)],
         "keywords": [set(detect_aspects_by_keywords(t)) for t in texts],

@@ -3,7 +3,8 @@
 Usage:
     python bench/generation.py                                   # template backend (+ synthetic LLM)
     python bench/generation.py --base-url http://127.0.0.1:8000/v1 --model qwen2.5-1.5b-instruct
-    python bench/generation.py --gguf models/qwen2.5-0.5b-instruct-q4_0.gguf
+    python bench/generation.py --gguf var/models/qwen2.5-coder-0.5b-instruct-q4.gguf   # make install-llm
+    python bench/generation.py --gguf ... --serving-only --deadline 2 --interval 3
 
 Loads the demo data into a throw-away SQLite database (``python -m bot demo load --no-embed``),
 picks ``--n`` (customer, product) pairs among customers with marketing consent (a product of
@@ -17,6 +18,12 @@ For each backend, one JSON line: p50/p95 latency of a validated promotion, compl
 tokens/s, the share of first drafts that broke a rule (before validation), the share of sent
 texts that break one (after validation, re-checked independently: target 0), regenerations
 and fallbacks. The generator cache is off, so every promotion is generated.
+
+With ``--serving`` (or ``--serving-only``), the real LLM backends are also measured as the
+chat serves them: cache on, ``--deadline`` (past it the template answers and the LLM's
+draft is finished and cached in the background), one request every ``--interval`` seconds
+without waiting for the previous one. That line says what the customer waited (p50/p95) and
+who wrote what was sent (``llm_written_rate``, ``sources``).
 """
 
 from __future__ import annotations
@@ -379,6 +386,8 @@ async def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--fake-latency", type=float, default=0.02, help="synthetic LLM latency, seconds")
     parser.add_argument("--serving", action="store_true",
                         help="also measure the real LLM backends as served: cache on, --deadline, a request every --interval")
+    parser.add_argument("--serving-only", action="store_true",
+                        help="measure the real LLM backends only as served (skip their uncached run)")
     parser.add_argument("--deadline", type=float, default=2.0, help="serving: longest wait for the LLM, seconds")
     parser.add_argument("--interval", type=float, default=2.0, help="serving: seconds between requests")
     parser.add_argument("--examples", action="store_true", help="keep one example text per domain and language")
@@ -414,9 +423,11 @@ async def main(argv: Sequence[str] | None = None) -> int:
             runs.append(("llama-cpp", LlamaCppGenerator(args.gguf, threads=args.threads, max_tokens=160,
                                                        timeout_s=args.timeout), {}))
         serving = [(label, primary) for label, primary, extra in runs
-                   if args.serving and label in ("openai", "llama-cpp")]
+                   if (args.serving or args.serving_only) and label in ("openai", "llama-cpp")]
         try:
             for label, primary, extra in runs:
+                if args.serving_only and (label, primary) in serving:
+                    continue
                 line = await measure(label, store, primary, pairs, campaigns, validator, extra)
                 if not args.examples:
                     line.pop("examples")

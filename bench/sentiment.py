@@ -83,16 +83,14 @@ def timed(predict: Callable[[str], int], texts: Sequence[str], desc: str) -> tup
 def ipm_predictor(head_path: Path | None) -> Callable[[str], int]:
     from bot.encoder import build_encoder
     from bot.settings import get_settings
-    from bot.understanding.heads import LinearHead
-    from bot.understanding.sentiment import DEFAULT_HEAD, SentimentModel
+    from bot.understanding.sentiment import DEFAULT_HEAD, load_sentiment_head, positive_proba
 
     encoder = build_encoder(get_settings().encoder)
-    model = SentimentModel(LinearHead.load(head_path or DEFAULT_HEAD))
-    model.head.check_encoder(encoder.name, encoder.dim)
-    positive = model.head.labels.index("positive")
+    head = load_sentiment_head(head_path or DEFAULT_HEAD)
+    head.check_encoder(encoder.name, encoder.dim)
 
     def predict(text: str) -> int:
-        return int(model.head.predict_proba(encoder.encode([text]))[0, positive] >= 0.5)
+        return int(positive_proba(head, encoder.encode([text]), [text])[0] >= 0.5)
 
     encoder.encode(["warm-up"])
     return predict

@@ -160,6 +160,10 @@ class HybridHead:
     def encoder(self) -> str:
         return self.dense.encoder
 
+    def check_encoder(self, encoder_name: str, dim: int) -> None:
+        """Raise ``ModelError`` unless the dense view was trained on this encoder (see ``LinearHead``)."""
+        self.dense.check_encoder(encoder_name, dim)
+
     def predict_proba(self, vectors: np.ndarray, texts: Sequence[str]) -> np.ndarray:
         """Class probabilities ``(n, len(labels))`` for rows of ``vectors`` and their ``texts``."""
         dense = self.dense.predict_proba(vectors)

@@ -1,6 +1,9 @@
-"""Sentiment over the shared encoder: a trained linear head mapped to label, confidence, polarity.
+"""Sentiment over the shared encoder: a trained head mapped to label, confidence, polarity.
 
-Pure numpy; shared by the Rasa component and the bot server (reviews).
+The head has two views (``HybridHead``): a logistic regression over the encoder's sentence
+vector and one over the text's character and word n-grams, their probabilities mixed.
+Heads of one view (``LinearHead``, the older format) still load. Pure numpy; shared by the
+Rasa component and the bot's benchmarks.
 """
 
 from __future__ import annotations
@@ -11,10 +14,42 @@ from typing import Any
 
 import numpy as np
 
+from bot.errors import ModelError
 from bot.understanding.heads import LinearHead
+from bot.understanding.hybrid_head import HybridHead
 
-DEFAULT_HEAD = Path(__file__).resolve().parent / "assets" / "sentiment.npz"
+#: The shipped head: ``sentiment_dense.npz/.json`` and ``sentiment_sparse.npz/.json`` in assets/.
+DEFAULT_HEAD = Path(__file__).resolve().parent / "assets" / "sentiment"
 DEFAULT_NEUTRAL_BAND = (0.35, 0.65)
+SentimentHead = LinearHead | HybridHead
+
+
+def load_sentiment_head(path: Path | str) -> SentimentHead:
+    """The head saved under ``path``: a ``HybridHead`` stem (``{path}_dense.npz`` and
+    ``{path}_sparse.*``), else a ``LinearHead`` at ``{path}.npz`` (or ``path`` itself if it ends in .npz).
+
+    Raises:
+        ModelError: no head there, or its files are inconsistent.
+    """
+    path = Path(path)
+    if path.suffix == ".npz":
+        return LinearHead.load(path)
+    if path.with_name(path.name + "_sparse.npz").exists():
+        return HybridHead.load(path.parent, path.name)
+    linear = path.with_name(path.name + ".npz")
+    if not linear.exists():
+        raise ModelError(f"no sentiment head at {path} (neither {path.name}_sparse.npz nor {linear.name})")
+    return LinearHead.load(linear)
+
+
+def positive_proba(head: SentimentHead, vectors: np.ndarray, texts: Sequence[str]) -> np.ndarray:
+    """P(positive) per row of ``vectors`` (whose texts are ``texts``)."""
+    x = np.asarray(vectors, dtype=np.float32)
+    if x.ndim == 1:
+        x = x[None, :]
+    proba = head.predict_proba(x, list(texts)) if isinstance(head, HybridHead) else head.predict_proba(x)
+    out: np.ndarray = proba[:, head.labels.index("positive")]
+    return out
 
 
 def sentiment_from_proba(positive: float, meta: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -40,18 +75,18 @@ class SentimentModel:
     """Sentiment of texts embedded by the encoder the head was trained on.
 
     Args:
-        head: the trained head (``LinearHead.load(DEFAULT_HEAD)`` by default).
+        head: the trained head (the shipped one by default).
     """
 
-    def __init__(self, head: LinearHead | None = None) -> None:
-        self.head = head or LinearHead.load(DEFAULT_HEAD)
+    def __init__(self, head: SentimentHead | None = None) -> None:
+        self.head = head or load_sentiment_head(DEFAULT_HEAD)
 
-    def predict(self, vectors: np.ndarray) -> list[dict[str, Any]]:
-        """One ``{"label", "confidence", "polarity"}`` per row of ``vectors``."""
-        proba = self.head.predict_proba(vectors)[:, self.head.labels.index("positive")]
+    def predict(self, vectors: np.ndarray, texts: Sequence[str]) -> list[dict[str, Any]]:
+        """One ``{"label", "confidence", "polarity"}`` per row of ``vectors`` (the embeddings of ``texts``)."""
+        proba = positive_proba(self.head, vectors, texts)
         return [sentiment_from_proba(float(p), self.head.meta) for p in proba]
 
     def predict_texts(self, encoder: Any, texts: Sequence[str]) -> list[dict[str, Any]]:
         """Embed ``texts`` with ``encoder`` (checked against the head) and predict."""
         self.head.check_encoder(encoder.name, encoder.dim)
-        return self.predict(encoder.encode(list(texts)))
+        return self.predict(encoder.encode(list(texts)), texts)

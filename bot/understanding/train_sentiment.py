@@ -4,12 +4,18 @@ Run once per encoder; the result (a few KB) is committed under ``bot/understandi
 so that a machine without the corpora still has a working model::
 
     python -m bot.understanding.train_sentiment --data ../shared/data/sentiment \\
-        --out bot/understanding/assets/sentiment.npz --per-source 6000 --cache var/sentiment-cache
+        --out bot/understanding/assets/sentiment --per-source 6000 --cache var/sentiment-cache
+
+Two views (``HybridHead``): a logistic regression over the encoder's vectors of
+``--per-source`` texts per source (embedding is the slow part), and one over the character
+and word n-grams of every training row of every source (cheap, and it keeps the exact words
+that carry sentiment, in Chinese too); their probabilities are mixed.
 
 Rows whose text hash falls in the tenth that ``bench/data/make_splits.py`` holds out for the
 benchmark are skipped in every source (the benchmark samples its Chinese dev sets from them;
 the English dev sets are separate files, never read here). The
-regularization is chosen on a validation sample carved from the training rows.
+regularization of each view and the mix are chosen on a validation sample carved from the
+training rows (mean accuracy over the sources).
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from bot.understanding.heads import fit_logistic_head
+from bot.understanding.hybrid_head import HybridHead, NgramTfidf
 
 csv.field_size_limit(sys.maxsize)
 
@@ -100,7 +107,9 @@ class EmbeddingCache:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=Path("../shared/data/sentiment"))
-    parser.add_argument("--out", type=Path, default=Path("bot/understanding/assets/sentiment.npz"))
+    parser.add_argument("--out", type=Path, default=Path("bot/understanding/assets/sentiment"),
+                        help="stem of the head's files ({out}_dense.npz/.json, {out}_sparse.npz/.json)")
+    parser.add_argument("--max-features", type=int, default=100_000, help="n-gram vocabulary size")
     parser.add_argument("--per-source", type=int, default=6000, help="training texts per source (at most)")
     parser.add_argument("--dev-per-source", type=int, default=400, help="validation texts per source")
     parser.add_argument("--cache", type=Path, default=None, help="folder to keep embeddings in between runs")
@@ -115,13 +124,16 @@ def main(argv: list[str] | None = None) -> int:
     encoder = build_encoder(get_settings().encoder)
     cache = EmbeddingCache(args.cache, encoder.name)
     train: list[tuple[str, int, str]] = []
+    every: list[tuple[str, int]] = []  # every training row (not validation): the n-gram view's data
     dev: dict[str, list[tuple[str, int]]] = {}
     for name, (rel, text_col, label_col, delim, _lang) in SOURCES.items():
         rows = read_labeled(args.data / rel, text_col, label_col, delim)
         tr, dv = balanced_split(rows, args.per_source, args.dev_per_source, args.seed)
         train += [(t, y, name) for t, y in tr]
+        held = set(dv)
+        every += [r for r in dict.fromkeys(rows) if r not in held]
         dev[name] = dv
-        print(f"{name}: {len(tr)} train, {len(dv)} validation", file=sys.stderr)
+        print(f"{name}: {len(tr)} train ({len(rows) - len(dv)} for n-grams), {len(dv)} validation", file=sys.stderr)
 
     def embed(texts: list[str]) -> np.ndarray:
         missing = list(dict.fromkeys(t for t in texts if cache.key(t) not in cache.vectors))
@@ -137,31 +149,64 @@ def main(argv: list[str] | None = None) -> int:
     x_train = embed([t for t, _, _ in train])
     y_train = ["positive" if y else "negative" for _, y, _ in train]
     dev_vectors = {name: embed([t for t, _ in rows]) for name, rows in dev.items()}
-    best = None
+    gold = {name: np.array([y for _, y in rows], dtype=bool) for name, rows in dev.items()}
+
+    def mean_accuracy(positive_by_source: dict[str, np.ndarray]) -> tuple[float, dict[str, float]]:
+        scores = {n: round(float(np.mean((p >= 0.5) == gold[n])), 4) for n, p in positive_by_source.items()}
+        return float(np.mean(list(scores.values()))), scores
+
+    best_dense = None
     for c in (1.0, 4.0, 16.0, 64.0):
         head = fit_logistic_head(x_train, y_train, encoder.name, c=c)
-        scores = {}
-        for name, rows in dev.items():
-            positive = head.predict_proba(dev_vectors[name])[:, head.labels.index("positive")] >= 0.5
-            scores[name] = round(float(np.mean(positive == np.array([y for _, y in rows], dtype=bool))), 4)
-        mean = float(np.mean(list(scores.values())))
-        print(f"C={c}: validation accuracy {scores} mean {mean:.4f}", file=sys.stderr)
-        if best is None or mean > best[0]:
-            best = (mean, c, head, scores)
+        pos = head.labels.index("positive")
+        mean, scores = mean_accuracy({n: head.predict_proba(dev_vectors[n])[:, pos] for n in dev})
+        print(f"encoder view C={c}: validation accuracy {scores} mean {mean:.4f}", file=sys.stderr)
+        if best_dense is None or mean > best_dense[0]:
+            best_dense = (mean, c, head)
+    assert best_dense is not None
+    _, c_dense, dense = best_dense
+
+    from sklearn.linear_model import LogisticRegression
+
+    print(f"n-gram view: {len(every)} texts", file=sys.stderr)
+    tfidf = NgramTfidf.fit([t for t, _ in every], min_df=2, max_features=args.max_features)
+    x_every = tfidf.matrix([t for t, _ in every])
+    y_every = ["positive" if y else "negative" for _, y in every]
+    pos_dense = {n: dense.predict_proba(dev_vectors[n])[:, dense.labels.index("positive")] for n in dev}
+    best = None
+    for c_sparse in (3.0, 10.0):
+        clf = LogisticRegression(C=c_sparse, max_iter=3000).fit(x_every, y_every)
+        pos_sparse = {n: clf.predict_proba(tfidf.matrix([t for t, _ in rows]))[:, list(clf.classes_).index("positive")]
+                      for n, rows in dev.items()}
+        for mix in (0.3, 0.5, 0.7):
+            mean, scores = mean_accuracy({n: mix * pos_dense[n] + (1 - mix) * pos_sparse[n] for n in dev})
+            print(f"n-gram C={c_sparse} mix={mix}: validation accuracy {scores} mean {mean:.4f}", file=sys.stderr)
+            if best is None or mean > best[0]:
+                best = (mean, c_sparse, mix, clf, scores)
     assert best is not None
-    mean, c, head, scores = best
-    head.meta = {
+    mean, c_sparse, mix, clf, scores = best
+    weights, bias = clf.coef_.astype(np.float32), clf.intercept_.astype(np.float32)
+    # binary: one logit z for classes_[1]; softmax([-z/2, z/2]) is sigmoid(z), rows in dense.labels order
+    if [str(c) for c in clf.classes_] != dense.labels:
+        raise SystemExit("the two views disagree on the label set")
+    weights, bias = np.vstack([-weights / 2, weights / 2]), np.concatenate([-bias / 2, bias / 2])
+    meta = {
         "task": "sentiment",
         "trained": dt.date.today().isoformat(),
         "sources": {k: v[0] for k, v in SOURCES.items()},
         "train_per_source": {name: sum(1 for _, _, n in train if n == name) for name in SOURCES},
+        "ngram_training_texts": len(every),
         "held_out": "bench/data/make_splits.py rule (md5 of the text) and the English dev files",
-        "C": c,
+        "C": c_dense,
+        "sparse_C": c_sparse,
+        "mix": mix,
         "validation_accuracy": scores,
         "neutral_band": [0.35, 0.65],
     }
-    head.save(args.out)
-    print(f"saved {args.out} (C={c}, mean validation accuracy {mean:.4f})")
+    dense.meta = meta
+    HybridHead(dense, tfidf, weights, bias, mix, meta).save(args.out.parent, args.out.name)
+    print(f"saved {args.out}_dense.npz and {args.out}_sparse.npz (encoder C={c_dense}, n-gram C={c_sparse}, "
+          f"mix={mix}, mean validation accuracy {mean:.4f})")
     return 0
 
 
