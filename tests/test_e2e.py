@@ -154,6 +154,10 @@ def test_five_turn_conversation_in_the_customers_language(servers, language) -> 
             assert HAN.search(joined), f"reply to {text!r} is not in Chinese: {joined!r}"
         else:
             assert not HAN.search(joined), f"reply to {text!r} is not in English: {joined!r}"
+    # the complaint (4th turn) gets an empathetic reply that names what it was about
+    complaint = _texts(_say(servers, sender, CONVERSATIONS[language][3]))
+    named = ("物流配送", "包装") if language == "zh" else ("delivery", "packaging")
+    assert any(n in complaint for n in named) and ("抱歉" in complaint or "sorry" in complaint), complaint
 
 
 def test_rasas_responses_are_rephrased_for_an_unhappy_customer(servers) -> None:
