@@ -48,7 +48,7 @@ test: install
 	@scripts/test.sh
 
 lint: install
-	$(VENV)/bin/ruff check bot actions nlu_models tests bench
+	$(VENV)/bin/ruff check bot actions nlu_models rasa_plugins tests bench
 	$(VENV)/bin/mypy bot
 
 clean:
