@@ -104,6 +104,9 @@ class LLMSettings(BaseModel):
     #: llama-cpp: context window and CPU threads.
     n_ctx: int = Field(default=2048, ge=256)
     threads: int = Field(default=2, ge=1)
+    #: llama-cpp: repack weights into llama.cpp's extra CPU buffers (None: yes, unless the CPU
+    #: has Intel AMX, whose kernels crash there: llama.cpp issue #20824).
+    repack: bool | None = None
     #: Longest message the guardrails accept (characters, compliance text not counted).
     max_chars: int = Field(default=360, ge=40)
     #: Fresh drafts asked for after the first one fails validation, before the template.

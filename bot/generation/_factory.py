@@ -57,6 +57,7 @@ def build_backend(settings: LLMSettings) -> Generator:
             max_tokens=settings.max_tokens,
             temperature=settings.temperature,
             timeout_s=settings.timeout_s,
+            repack=settings.repack,
         )
     raise ConfigurationError(f"unknown LLM backend {settings.backend!r}")
 

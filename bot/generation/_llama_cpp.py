@@ -17,6 +17,34 @@ from bot.generation._types import BackendError, Generation, GenerationRequest, G
 
 logger = logging.getLogger(__name__)
 
+#: Patching llama-cpp-python's default model parameters is process-wide: one load at a time.
+_PARAMS_LOCK = threading.Lock()
+
+
+def cpu_has_amx(cpuinfo: str | Path = "/proc/cpuinfo") -> bool:
+    """Whether the CPU reports Intel AMX (``amx_int8``/``amx_tile``); ``False`` where unknown."""
+    try:
+        text = Path(cpuinfo).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    for line in text.splitlines():
+        if line.startswith("flags"):
+            flags = set(line.partition(":")[2].split())
+            return bool(flags & {"amx_int8", "amx_tile"})
+    return False
+
+
+def _default_params_without_repack(llama_module: Any) -> Any:
+    """``llama_model_default_params`` with ``use_extra_bufts`` off (no weight repacking)."""
+    original = llama_module.llama_model_default_params
+
+    def params() -> Any:
+        value = original()
+        value.use_extra_bufts = False
+        return value
+
+    return original, params
+
 
 class LlamaCppGenerator(Generator):
     """Runs a GGUF chat model in-process (``pip install llama-cpp-python``; imported on first use).
@@ -34,6 +62,12 @@ class LlamaCppGenerator(Generator):
         temperature: sampling temperature.
         seed: sampling seed (same seed and prompt: same text).
         timeout_s: limit per call.
+        repack: let llama.cpp repack the weights into its extra CPU buffer types (AMX,
+            AVX-512/AVX2 repacking) for speed. ``None`` (default): on, unless the CPU has
+            Intel AMX: llama.cpp's AMX matrix kernels crash the process on such machines
+            (seen here on a Xeon with AMX: a segmentation fault in the first decode of a
+            prompt longer than a few tokens; llama.cpp issue #20824), so there the weights
+            stay as they are (a warning is logged).
 
     Raises:
         ConfigurationError: (on load) llama-cpp-python is missing or the file is not there.
@@ -56,6 +90,7 @@ class LlamaCppGenerator(Generator):
         temperature: float = 0.7,
         seed: int = 0,
         timeout_s: float = 30.0,
+        repack: bool | None = None,
     ) -> None:
         self.model_path = Path(model_path)
         self.model = self.model_path.stem
@@ -65,6 +100,7 @@ class LlamaCppGenerator(Generator):
         self.temperature = temperature
         self.seed = seed
         self.timeout_s = timeout_s
+        self.repack = repack
         self._llama: Any = None
         self._load_lock = threading.Lock()
         self._run_lock = threading.Lock()
@@ -86,19 +122,44 @@ class LlamaCppGenerator(Generator):
                         ) from exc
                     if not self.model_path.is_file():
                         raise ConfigurationError(f"no GGUF model at {self.model_path}")
+                    repack = self.repack
+                    if repack is None:
+                        repack = not cpu_has_amx()
+                        if not repack:
+                            logger.warning(
+                                "this CPU has Intel AMX, whose llama.cpp kernels crash; loading %s "
+                                "without weight repacking (IPM_LLM__REPACK=true to force it)",
+                                self.model_path.name,
+                            )
                     started = time.perf_counter()
                     try:
-                        self._llama = Llama(
-                            model_path=str(self.model_path),
-                            n_ctx=self.n_ctx,
-                            n_threads=self.threads,
-                            seed=self.seed,
-                            verbose=False,
-                        )
+                        self._llama = self._construct(Llama, repack)
                     except (ValueError, RuntimeError, OSError) as exc:
                         raise ConfigurationError(f"cannot load {self.model_path}: {exc}") from exc
                     logger.info("loaded %s in %.1f s", self.model_path.name, time.perf_counter() - started)
         return self._llama
+
+    def _construct(self, llama_class: Any, repack: bool) -> Any:
+        kwargs = {
+            "model_path": str(self.model_path),
+            "n_ctx": self.n_ctx,
+            "n_threads": self.threads,
+            "seed": self.seed,
+            "verbose": False,
+        }
+        if repack:
+            return llama_class(**kwargs)
+        # llama-cpp-python's constructor takes no argument for llama.cpp's
+        # use_extra_bufts, but reads its defaults from llama_model_default_params.
+        import llama_cpp.llama_cpp as native
+
+        with _PARAMS_LOCK:
+            original, patched = _default_params_without_repack(native)
+            native.llama_model_default_params = patched
+            try:
+                return llama_class(**kwargs)
+            finally:
+                native.llama_model_default_params = original
 
     def _complete(self, messages: list[ChatMessage]) -> tuple[str, int | None, float]:
         llama = self.load()

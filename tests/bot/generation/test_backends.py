@@ -24,6 +24,8 @@ from bot.generation import (
     build_messages,
     load_campaigns,
 )
+from bot.generation import _llama_cpp as _llama_cpp_module
+from bot.generation._llama_cpp import cpu_has_amx
 from bot.settings import LLMSettings
 
 
@@ -111,7 +113,7 @@ async def test_llama_cpp_backend_loads_lazily_and_runs_in_a_thread(
     model = tmp_path / "tiny.gguf"
     model.write_bytes(b"GGUF")
     monkeypatch.setitem(sys.modules, "llama_cpp", types.SimpleNamespace(Llama=_FakeLlama))
-    generator = LlamaCppGenerator(model, threads=2, n_ctx=1024, max_tokens=64)
+    generator = LlamaCppGenerator(model, threads=2, n_ctx=1024, max_tokens=64, repack=True)
     assert generator._llama is None  # nothing loaded at construction
     request = GenerationRequest.promotion(catalog["SH-PHON-001"], None, "en")
     result = await generator.generate(request)
@@ -122,6 +124,46 @@ async def test_llama_cpp_backend_loads_lazily_and_runs_in_a_thread(
     assert "CUSTOMER_MESSAGE" in llama.calls[0]["stop"]
     await generator.generate(request)
     assert len([i for i in _FakeLlama.instances if i.kwargs["model_path"] == str(model)]) == 1
+
+
+def test_cpu_has_amx_reads_the_flags_line(tmp_path: Path) -> None:
+    amx = tmp_path / "amx"
+    amx.write_text("processor\t: 0\nflags\t\t: fpu sse avx2 avx512f amx_bf16 amx_tile amx_int8\n")
+    plain = tmp_path / "plain"
+    plain.write_text("processor\t: 0\nflags\t\t: fpu sse avx2 avx512f\n")
+    assert cpu_has_amx(amx) is True
+    assert cpu_has_amx(plain) is False
+    assert cpu_has_amx(tmp_path / "missing") is False
+
+
+class _NativeParams:
+    use_extra_bufts = True
+
+
+class _ParamsReadingLlama(_FakeLlama):
+    """Reads llama.cpp's default model parameters while loading, as llama-cpp-python does."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.extra_bufts = sys.modules["llama_cpp.llama_cpp"].llama_model_default_params().use_extra_bufts
+
+
+@pytest.mark.parametrize(("repack", "amx", "expected"), [
+    (None, True, False), (None, False, True), (True, True, True), (False, False, False),
+])
+async def test_llama_cpp_backend_turns_weight_repacking_off_on_amx_cpus(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, catalog, repack: bool | None, amx: bool, expected: bool
+) -> None:
+    model = tmp_path / "tiny.gguf"
+    model.write_bytes(b"GGUF")
+    native = types.SimpleNamespace(llama_model_default_params=_NativeParams)
+    monkeypatch.setitem(sys.modules, "llama_cpp", types.SimpleNamespace(Llama=_ParamsReadingLlama, llama_cpp=native))
+    monkeypatch.setitem(sys.modules, "llama_cpp.llama_cpp", native)
+    monkeypatch.setattr(_llama_cpp_module, "cpu_has_amx", lambda: amx)
+    generator = LlamaCppGenerator(model, repack=repack)
+    await generator.generate(GenerationRequest.promotion(catalog["SH-PHON-001"], None, "en"))
+    assert generator._llama.extra_bufts is expected
+    assert native.llama_model_default_params is _NativeParams  # restored after loading
 
 
 async def test_llama_cpp_backend_reports_missing_pieces(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, catalog) -> None:
