@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
+import threading
 import types
 from pathlib import Path
 from typing import Any
@@ -232,3 +234,35 @@ def test_demo_campaigns_are_valid_and_never_promise_returns(campaigns: dict[str,
     assert len(campaigns) >= 8
     assert {c.domain for c in campaigns.values()} == {"shop", "bank"}
     assert all(c.name_zh and c.name_en for c in campaigns.values())
+
+
+class _BlockingLlama(_FakeLlama):
+    """A model that answers only once ``release`` is set."""
+
+    release = threading.Event()
+
+    def create_chat_completion(self, **kwargs: Any) -> dict[str, Any]:
+        _BlockingLlama.release.wait(10)
+        return super().create_chat_completion(**kwargs)
+
+
+async def test_llama_cpp_calls_waiting_for_the_model_leave_asyncios_thread_pool_free(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, catalog
+) -> None:
+    model = tmp_path / "tiny.gguf"
+    model.write_bytes(b"GGUF")
+    monkeypatch.setitem(sys.modules, "llama_cpp", types.SimpleNamespace(Llama=_BlockingLlama))
+    generator = LlamaCppGenerator(model, repack=True)
+    request = GenerationRequest.promotion(catalog["SH-PHON-001"], None, "en")
+    _BlockingLlama.release.clear()
+    # More queued model calls than asyncio's default pool has threads (min(32, cpus + 4)).
+    calls = [asyncio.create_task(generator.generate(request)) for _ in range(40)]
+    await asyncio.sleep(0.05)
+    try:
+        # Database reads and the encoder use asyncio.to_thread: they must not queue behind the model.
+        assert await asyncio.wait_for(asyncio.to_thread(lambda: "db read"), 2) == "db read"
+    finally:
+        _BlockingLlama.release.set()
+    results = await asyncio.gather(*calls)
+    assert {r.text for r in results} == {"Hello from the model"}
+    await generator.aclose()
