@@ -94,6 +94,14 @@ def test_customer_context_never_holds_identifiers() -> None:
     assert summary == "Interested in: phones, laptops\nCurrent mood: negative"
 
 
+@pytest.fixture
+def gguf(tmp_path: Path) -> Path:
+    """A file where a GGUF model is expected (the fake models never read it)."""
+    model = tmp_path / "tiny.gguf"
+    model.write_bytes(b"GGUF")
+    return model
+
+
 class _FakeLlama:
     """Stands in for ``llama_cpp.Llama`` (a compiled package): records calls, answers fixed text."""
 
@@ -110,10 +118,9 @@ class _FakeLlama:
 
 
 async def test_llama_cpp_backend_loads_lazily_and_runs_in_a_thread(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, catalog
+    gguf: Path, monkeypatch: pytest.MonkeyPatch, catalog
 ) -> None:
-    model = tmp_path / "tiny.gguf"
-    model.write_bytes(b"GGUF")
+    model = gguf
     monkeypatch.setitem(sys.modules, "llama_cpp", types.SimpleNamespace(Llama=_FakeLlama))
     generator = LlamaCppGenerator(model, threads=2, n_ctx=1024, max_tokens=64, repack=True)
     assert generator._llama is None  # nothing loaded at construction
@@ -154,10 +161,9 @@ class _ParamsReadingLlama(_FakeLlama):
     (None, True, False), (None, False, True), (True, True, True), (False, False, False),
 ])
 async def test_llama_cpp_backend_turns_weight_repacking_off_on_amx_cpus(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, catalog, repack: bool | None, amx: bool, expected: bool
+    gguf: Path, monkeypatch: pytest.MonkeyPatch, catalog, repack: bool | None, amx: bool, expected: bool
 ) -> None:
-    model = tmp_path / "tiny.gguf"
-    model.write_bytes(b"GGUF")
+    model = gguf
     native = types.SimpleNamespace(llama_model_default_params=_NativeParams)
     monkeypatch.setitem(sys.modules, "llama_cpp", types.SimpleNamespace(Llama=_ParamsReadingLlama, llama_cpp=native))
     monkeypatch.setitem(sys.modules, "llama_cpp.llama_cpp", native)
@@ -247,10 +253,9 @@ class _BlockingLlama(_FakeLlama):
 
 
 async def test_llama_cpp_calls_waiting_for_the_model_leave_asyncios_thread_pool_free(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, catalog
+    gguf: Path, monkeypatch: pytest.MonkeyPatch, catalog
 ) -> None:
-    model = tmp_path / "tiny.gguf"
-    model.write_bytes(b"GGUF")
+    model = gguf
     monkeypatch.setitem(sys.modules, "llama_cpp", types.SimpleNamespace(Llama=_BlockingLlama))
     generator = LlamaCppGenerator(model, repack=True)
     request = GenerationRequest.promotion(catalog["SH-PHON-001"], None, "en")
