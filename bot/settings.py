@@ -107,6 +107,8 @@ class LLMSettings(BaseModel):
     #: llama-cpp: repack weights into llama.cpp's extra CPU buffers (None: yes, unless the CPU
     #: has Intel AMX, whose kernels crash there: llama.cpp issue #20824).
     repack: bool | None = None
+    #: llama-cpp: penalty on tokens already generated (1.0: none).
+    repeat_penalty: float = Field(default=1.1, ge=1.0, le=2.0)
     #: Longest message the guardrails accept (characters, compliance text not counted).
     max_chars: int = Field(default=360, ge=40)
     #: Fresh drafts asked for after the first one fails validation, before the template.

@@ -58,6 +58,7 @@ def build_backend(settings: LLMSettings) -> Generator:
             temperature=settings.temperature,
             timeout_s=settings.timeout_s,
             repack=settings.repack,
+            repeat_penalty=settings.repeat_penalty,
         )
     raise ConfigurationError(f"unknown LLM backend {settings.backend!r}")
 

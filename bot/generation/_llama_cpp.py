@@ -66,6 +66,8 @@ class LlamaCppGenerator(Generator):
         temperature: sampling temperature.
         seed: sampling seed (same seed and prompt: same text).
         timeout_s: limit per call.
+        repeat_penalty: penalty on tokens already generated (llama-cpp-python's call
+            default is 1.0, its OpenAI-compatible server's 1.1).
         repack: let llama.cpp repack the weights into its extra CPU buffer types (AMX,
             AVX-512/AVX2 repacking) for speed. ``None`` (default): on, unless the CPU has
             Intel AMX: llama.cpp's AMX matrix kernels crash the process on such machines
@@ -95,6 +97,7 @@ class LlamaCppGenerator(Generator):
         seed: int = 0,
         timeout_s: float = 30.0,
         repack: bool | None = None,
+        repeat_penalty: float = 1.1,
     ) -> None:
         self.model_path = Path(model_path)
         self.model = self.model_path.stem
@@ -105,6 +108,7 @@ class LlamaCppGenerator(Generator):
         self.seed = seed
         self.timeout_s = timeout_s
         self.repack = repack
+        self.repeat_penalty = repeat_penalty
         self._llama: Any = None
         self._load_lock = threading.Lock()
         self._run_lock = threading.Lock()
@@ -176,6 +180,7 @@ class LlamaCppGenerator(Generator):
                     max_tokens=self.max_tokens,
                     temperature=self.temperature,
                     seed=self.seed,
+                    repeat_penalty=self.repeat_penalty,
                     stop=list(STOP_SEQUENCES),
                 )
             except (ValueError, RuntimeError) as exc:

@@ -130,6 +130,7 @@ async def test_llama_cpp_backend_loads_lazily_and_runs_in_a_thread(
     [llama] = [i for i in _FakeLlama.instances if i.kwargs["model_path"] == str(model)]
     assert llama.kwargs["n_threads"] == 2 and llama.kwargs["n_ctx"] == 1024
     assert llama.calls[0]["messages"][0]["role"] == "system" and llama.calls[0]["max_tokens"] == 64
+    assert llama.calls[0]["repeat_penalty"] == 1.1
     assert "CUSTOMER_MESSAGE" in llama.calls[0]["stop"]
     await generator.generate(request)
     assert len([i for i in _FakeLlama.instances if i.kwargs["model_path"] == str(model)]) == 1
