@@ -35,18 +35,6 @@ def cpu_has_amx(cpuinfo: str | Path = "/proc/cpuinfo") -> bool:
     return False
 
 
-def _default_params_without_repack(llama_module: Any) -> Any:
-    """``llama_model_default_params`` with ``use_extra_bufts`` off (no weight repacking)."""
-    original = llama_module.llama_model_default_params
-
-    def params() -> Any:
-        value = original()
-        value.use_extra_bufts = False
-        return value
-
-    return original, params
-
-
 class LlamaCppGenerator(Generator):
     """Runs a GGUF chat model in-process (``pip install llama-cpp-python``; imported on first use).
 
@@ -111,7 +99,7 @@ class LlamaCppGenerator(Generator):
         self.repeat_penalty = repeat_penalty
         self._llama: Any = None
         self._load_lock = threading.Lock()
-        self._run_lock = threading.Lock()
+        # One worker: model calls run one at a time, in the order they came.
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ipm-llama")
 
     def load(self) -> Any:
@@ -163,8 +151,14 @@ class LlamaCppGenerator(Generator):
         import llama_cpp.llama_cpp as native
 
         with _PARAMS_LOCK:
-            original, patched = _default_params_without_repack(native)
-            native.llama_model_default_params = patched
+            original = native.llama_model_default_params
+
+            def without_repack() -> Any:
+                params = original()
+                params.use_extra_bufts = False
+                return params
+
+            native.llama_model_default_params = without_repack
             try:
                 return llama_class(**kwargs)
             finally:
@@ -172,20 +166,19 @@ class LlamaCppGenerator(Generator):
 
     def _complete(self, messages: list[ChatMessage]) -> tuple[str, int | None, float]:
         llama = self.load()
-        with self._run_lock:
-            started = time.perf_counter()
-            try:
-                result = llama.create_chat_completion(
-                    messages=messages,
-                    max_tokens=self.max_tokens,
-                    temperature=self.temperature,
-                    seed=self.seed,
-                    repeat_penalty=self.repeat_penalty,
-                    stop=list(STOP_SEQUENCES),
-                )
-            except (ValueError, RuntimeError) as exc:
-                raise BackendError(f"llama.cpp failed: {exc}", "server_error") from exc
-            elapsed = time.perf_counter() - started
+        started = time.perf_counter()
+        try:
+            result = llama.create_chat_completion(
+                messages=messages,
+                max_tokens=self.max_tokens,
+                temperature=self.temperature,
+                seed=self.seed,
+                repeat_penalty=self.repeat_penalty,
+                stop=list(STOP_SEQUENCES),
+            )
+        except (ValueError, RuntimeError) as exc:
+            raise BackendError(f"llama.cpp failed: {exc}", "server_error") from exc
+        elapsed = time.perf_counter() - started
         try:
             text = result["choices"][0]["message"]["content"] or ""
         except (KeyError, IndexError, TypeError) as exc:

@@ -120,20 +120,19 @@ class _FakeLlama:
 async def test_llama_cpp_backend_loads_lazily_and_runs_in_a_thread(
     gguf: Path, monkeypatch: pytest.MonkeyPatch, catalog
 ) -> None:
-    model = gguf
     monkeypatch.setitem(sys.modules, "llama_cpp", types.SimpleNamespace(Llama=_FakeLlama))
-    generator = LlamaCppGenerator(model, threads=2, n_ctx=1024, max_tokens=64, repack=True)
+    generator = LlamaCppGenerator(gguf, threads=2, n_ctx=1024, max_tokens=64, repack=True)
     assert generator._llama is None  # nothing loaded at construction
     request = GenerationRequest.promotion(catalog["SH-PHON-001"], None, "en")
     result = await generator.generate(request)
     assert (result.text, result.backend, result.completion_tokens) == ("Hello from the model", "llama-cpp", 5)
-    [llama] = [i for i in _FakeLlama.instances if i.kwargs["model_path"] == str(model)]
+    [llama] = [i for i in _FakeLlama.instances if i.kwargs["model_path"] == str(gguf)]
     assert llama.kwargs["n_threads"] == 2 and llama.kwargs["n_ctx"] == 1024
     assert llama.calls[0]["messages"][0]["role"] == "system" and llama.calls[0]["max_tokens"] == 64
     assert llama.calls[0]["repeat_penalty"] == 1.1
     assert "CUSTOMER_MESSAGE" in llama.calls[0]["stop"]
     await generator.generate(request)
-    assert len([i for i in _FakeLlama.instances if i.kwargs["model_path"] == str(model)]) == 1
+    assert len([i for i in _FakeLlama.instances if i.kwargs["model_path"] == str(gguf)]) == 1
 
 
 def test_cpu_has_amx_reads_the_flags_line(tmp_path: Path) -> None:
@@ -164,12 +163,11 @@ class _ParamsReadingLlama(_FakeLlama):
 async def test_llama_cpp_backend_turns_weight_repacking_off_on_amx_cpus(
     gguf: Path, monkeypatch: pytest.MonkeyPatch, catalog, repack: bool | None, amx: bool, expected: bool
 ) -> None:
-    model = gguf
     native = types.SimpleNamespace(llama_model_default_params=_NativeParams)
     monkeypatch.setitem(sys.modules, "llama_cpp", types.SimpleNamespace(Llama=_ParamsReadingLlama, llama_cpp=native))
     monkeypatch.setitem(sys.modules, "llama_cpp.llama_cpp", native)
     monkeypatch.setattr(_llama_cpp_module, "cpu_has_amx", lambda: amx)
-    generator = LlamaCppGenerator(model, repack=repack)
+    generator = LlamaCppGenerator(gguf, repack=repack)
     await generator.generate(GenerationRequest.promotion(catalog["SH-PHON-001"], None, "en"))
     assert generator._llama.extra_bufts is expected
     assert native.llama_model_default_params is _NativeParams  # restored after loading
@@ -256,9 +254,8 @@ class _BlockingLlama(_FakeLlama):
 async def test_llama_cpp_calls_waiting_for_the_model_leave_asyncios_thread_pool_free(
     gguf: Path, monkeypatch: pytest.MonkeyPatch, catalog
 ) -> None:
-    model = gguf
     monkeypatch.setitem(sys.modules, "llama_cpp", types.SimpleNamespace(Llama=_BlockingLlama))
-    generator = LlamaCppGenerator(model, repack=True)
+    generator = LlamaCppGenerator(gguf, repack=True)
     request = GenerationRequest.promotion(catalog["SH-PHON-001"], None, "en")
     _BlockingLlama.release.clear()
     # More queued model calls than asyncio's default pool has threads (min(32, cpus + 4)).
