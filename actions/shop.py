@@ -78,7 +78,6 @@ async def _promote(dispatcher: CollectingDispatcher, tracker: Tracker, sku: str,
             tracker.sender_id,
             sku,
             language=language,
-            message=message.get("text"),
             mood=(message.get("sentiment") or {}).get("label"),
             event_id=f"rasa:{event.get('message_id') or event.get('timestamp')}",
         )

@@ -5,6 +5,7 @@ Usage:
     python bench/generation.py --base-url http://127.0.0.1:8000/v1 --model qwen2.5-1.5b-instruct
     python bench/generation.py --gguf var/models/qwen2.5-coder-0.5b-instruct-q4.gguf   # make install-llm
     python bench/generation.py --gguf ... --serving-only --deadline 2 --interval 3
+    python bench/generation.py --gguf ... --serving-only --prewrite   # texts written ahead of time
 
 Loads the demo data into a throw-away SQLite database (``python -m bot demo load --no-embed``),
 picks ``--n`` (customer, product) pairs among customers with marketing consent (a product of
@@ -61,6 +62,7 @@ from bot.generation import (
     LlamaCppGenerator,
     OpenAICompatibleGenerator,
     OutputValidator,
+    StoredTexts,
     TemplateGenerator,
     best_campaign,
     load_campaigns,
@@ -313,16 +315,32 @@ async def serve(
     validator: OutputValidator,
     deadline_s: float,
     interval_s: float,
+    prewrite: bool = False,
 ) -> dict[str, Any]:
     """The promotions as the chat serves them: cache on, ``deadline_s``, a request every ``interval_s``.
 
     Each request is its own task (customers do not wait for each other); the latency is
     what the customer waits. The line says who wrote what was sent: the LLM just now, the
-    LLM earlier (from the cache, often a draft that finished after its deadline), or the
-    template (deadline passed, backend busy, or every draft rejected).
+    LLM earlier (from the cache, often a draft that finished after its deadline; or kept
+    in the database), or the template (deadline passed, backend busy, or every draft
+    rejected).
+
+    With ``prewrite``, ``GenerationService.prewrite`` first writes the texts these requests
+    need into the database (the demand is known exactly: the served pairs), as
+    ``ipm promotions prewrite`` does from each customer's top recommendation; the chat then
+    starts with an empty memory cache, as a new server process would.
     """
     template = TemplateGenerator()
-    guarded = GuardedGenerator(primary, template, validator=validator, deadline_s=deadline_s)
+    texts = StoredTexts(store) if prewrite else None
+    prewritten: dict[str, Any] | None = None
+    if texts is not None:
+        writer = GuardedGenerator(primary, template, validator=validator, stored=texts)
+        report = await GenerationService(store, writer, campaigns=campaigns).prewrite(
+            [(sender, sku, None) for sender, sku in pairs], now=NOW, progress=True
+        )
+        prewritten = report.as_dict()
+        print(json.dumps({"bench": "generation-prewrite", "backend": label, **prewritten}), flush=True)
+    guarded = GuardedGenerator(primary, template, validator=validator, deadline_s=deadline_s, stored=texts)
     service = GenerationService(store, guarded, campaigns=campaigns)
     latencies: list[float] = []
     sources: Counter[str] = Counter()
@@ -368,6 +386,7 @@ async def serve(
         **_percentiles(latencies),
         "llm_written_rate": round(llm / n, 4),
         "sources": dict(sources.most_common()),
+        "prewritten": prewritten,
         "violation_rate_after": round(after_bad / n, 4),
     }
 
@@ -390,6 +409,8 @@ async def main(argv: Sequence[str] | None = None) -> int:
                         help="measure the real LLM backends only as served (skip their uncached run)")
     parser.add_argument("--deadline", type=float, default=2.0, help="serving: longest wait for the LLM, seconds")
     parser.add_argument("--interval", type=float, default=2.0, help="serving: seconds between requests")
+    parser.add_argument("--prewrite", action="store_true",
+                        help="serving: write the texts the requests need ahead of time (ipm promotions prewrite)")
     parser.add_argument("--examples", action="store_true", help="keep one example text per domain and language")
     parser.add_argument("-v", "--verbose", action="store_true", help="log every fallback")
     args = parser.parse_args(argv)
@@ -433,7 +454,8 @@ async def main(argv: Sequence[str] | None = None) -> int:
                     line.pop("examples")
                 print(json.dumps(line, ensure_ascii=False), flush=True)
             for label, primary in serving:
-                line = await serve(label, store, primary, pairs, campaigns, validator, args.deadline, args.interval)
+                line = await serve(label, store, primary, pairs, campaigns, validator, args.deadline, args.interval,
+                                   prewrite=args.prewrite)
                 print(json.dumps(line, ensure_ascii=False), flush=True)
         finally:
             if runner is not None:

@@ -335,6 +335,14 @@ def add_experiments_parser(subcommands: Subcommands) -> None:
     add(subcommands)
 
 
+@register
+def add_promotions_parser(subcommands: Subcommands) -> None:
+    """``ipm promotions prewrite`` (defined in ``bot.generation``)."""
+    from bot.generation._cli import add_promotions_parser as add
+
+    add(subcommands)
+
+
 # --- entry point ---------------------------------------------------------------------------
 
 

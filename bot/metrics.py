@@ -27,7 +27,7 @@ FALLBACKS = Counter(
 )
 GENERATIONS = Counter(
     "ipm_generations_total",
-    "Texts generated, by backend that produced them, purpose and outcome (ok, fallback, cached)",
+    "Texts generated, by backend that produced them, purpose and outcome (ok, fallback, cached, stored)",
     ["backend", "purpose", "outcome"],
     registry=REGISTRY,
 )

@@ -124,6 +124,11 @@ class LLMSettings(BaseModel):
     deadline_s: float = Field(default=2.0, ge=0)
     #: LLM drafts allowed to run on after their deadline (beyond: template, nothing queued).
     max_background: int = Field(default=4, ge=0)
+    #: Keep validated LLM promotions in the database for every process and restart
+    #: (``ipm promotions prewrite`` writes them ahead of time).
+    keep_texts: bool = True
+    #: Longest life of a kept text (it also ends with its campaign).
+    kept_text_ttl_s: float = Field(default=7 * 86400.0, gt=0)
     #: Bilingual promotion and rephrase templates (the deterministic backend and fallback).
     templates_path: Path = PROJECT_ROOT / "data" / "promotions.yml"
     campaigns_path: Path = PROJECT_ROOT / "data" / "campaigns.yml"

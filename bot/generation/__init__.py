@@ -35,10 +35,12 @@ from bot.generation._openai import OpenAICompatibleGenerator, chat_completions_u
 from bot.generation._prompts import build_messages
 from bot.generation._service import (
     GenerationService,
+    PrewriteReport,
     Promotion,
     generation_service,
     rephrase_style,
 )
+from bot.generation._stored import StoredTexts
 from bot.generation._template import TemplateGenerator
 from bot.generation._types import (
     BackendError,
@@ -76,9 +78,11 @@ __all__ = [
     "Mood",
     "OpenAICompatibleGenerator",
     "OutputValidator",
+    "PrewriteReport",
     "Promotion",
     "Purpose",
     "Style",
+    "StoredTexts",
     "TemplateGenerator",
     "Violation",
     "best_campaign",

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from bot.errors import ConfigurationError
 from bot.generation._guarded import GuardedGenerator
+from bot.generation._stored import StoredTexts
 from bot.generation._template import TemplateGenerator
 from bot.generation._types import Generator
 from bot.generation.guardrails import CatalogVocabulary, OutputValidator
 from bot.settings import LLMSettings
+
+if TYPE_CHECKING:
+    from bot.store import Store
 
 
 def build_backend(settings: LLMSettings) -> Generator:
@@ -64,13 +70,17 @@ def build_backend(settings: LLMSettings) -> Generator:
 
 
 def build_generator(
-    settings: LLMSettings, vocabulary: CatalogVocabulary | None = None
+    settings: LLMSettings,
+    vocabulary: CatalogVocabulary | None = None,
+    store: Store | None = None,
 ) -> GuardedGenerator:
     """The configured backend behind the guardrails, with the template as fallback.
 
     Args:
         settings: ``Settings().llm``.
         vocabulary: the catalog's names and brands, for the product check.
+        store: where validated promotions are kept for every process (``settings.keep_texts``;
+            an LLM backend only).
 
     Returns:
         The guarded generator.
@@ -91,4 +101,9 @@ def build_generator(
         cache_ttl_s=settings.cache_ttl_s,
         deadline_s=settings.deadline_s or None,
         max_background=settings.max_background,
+        stored=(
+            StoredTexts(store, ttl_s=settings.kept_text_ttl_s)
+            if store is not None and settings.keep_texts and primary is not template
+            else None
+        ),
     )

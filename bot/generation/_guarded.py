@@ -9,13 +9,16 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.errors import GenerationError
+from bot.errors import GenerationError, StoreError
 from bot.generation._template import TemplateGenerator, with_compliance
 from bot.generation._types import BackendError, Generation, GenerationRequest, Generator
 from bot.generation.guardrails import OutputValidator, Violation, violation_kinds
 from bot.metrics import FALLBACKS, GENERATION_SECONDS, GENERATIONS, GUARDRAIL_VIOLATIONS
+
+if TYPE_CHECKING:
+    from bot.generation._stored import StoredTexts
 
 logger = logging.getLogger(__name__)
 
@@ -81,8 +84,9 @@ def _postprocess(text: str, request: GenerationRequest) -> str:
 class GuardedGenerator(Generator):
     """Wraps a backend so that only validated text comes out.
 
-    For each request: serve a cached validated text if the same prompt passed before;
-    otherwise ask ``primary`` for a draft, validate it, ask once more (``regenerate``
+    For each request: serve a cached validated text if the same prompt passed before (from
+    memory, or for promotions from ``stored``, the database every process shares, after
+    validating it again); otherwise ask ``primary`` for a draft, validate it, ask once more (``regenerate``
     times) with the problems listed in the prompt, and if no draft passes (or the backend
     fails) render the template instead. Every fallback is logged and counted in
     ``ipm_fallbacks_total{component="generation", reason=...}``; the returned
@@ -103,6 +107,8 @@ class GuardedGenerator(Generator):
             so the next identical request gets it; at most ``max_background`` such drafts
             run at once (beyond that: reason ``busy``, nothing started).
         max_background: drafts allowed to finish after their deadline.
+        stored: validated promotions kept in the database (read before the backend is
+            asked, written when a draft passes; :meth:`prewrite` fills it ahead of time).
 
     Example:
         >>> import asyncio
@@ -124,6 +130,7 @@ class GuardedGenerator(Generator):
         cache_ttl_s: float = 3600.0,
         deadline_s: float | None = None,
         max_background: int = 4,
+        stored: StoredTexts | None = None,
     ) -> None:
         if deadline_s is not None and deadline_s <= 0:
             raise ValueError("deadline_s must be positive (or None for no limit)")
@@ -137,6 +144,7 @@ class GuardedGenerator(Generator):
         self.cache = _TTLCache(cache_size, cache_ttl_s)
         self.deadline_s = deadline_s
         self.max_background = max_background
+        self.stored = stored
         self.name = primary.name
         self.model = primary.model
         # drafts in flight by cache key: an identical request waits for the same draft
@@ -171,13 +179,15 @@ class GuardedGenerator(Generator):
             return replace(cached, cached=True, latency_s=time.perf_counter() - started)
         if self.primary is self.fallback:
             return await self._template(request, started, reason=None, drafts=(), attempts=0)
+        stored = await self._from_store(key, request)
+        if stored is not None:
+            GENERATIONS.labels(stored.backend, request.purpose, "stored").inc()
+            return replace(stored, latency_s=time.perf_counter() - started)
         task = self._pending.get(key)
         if task is None:
             if self.deadline_s is not None and len(self._pending) >= self.max_background:
                 return await self._template(request, started, reason="busy", drafts=(), attempts=0)
-            task = asyncio.get_running_loop().create_task(self._draft(request, key, started))
-            self._pending[key] = task
-            task.add_done_callback(functools.partial(self._finished, key))
+            task = self._start(request, key, started)
         try:
             outcome = await asyncio.wait_for(asyncio.shield(task), self.deadline_s)
         except TimeoutError:
@@ -192,6 +202,62 @@ class GuardedGenerator(Generator):
             request, started, reason=outcome.reason, drafts=outcome.drafts,
             attempts=outcome.attempts, tokens=outcome.tokens, generation_s=outcome.generation_s,
         )
+
+    async def prewrite(self, request: GenerationRequest) -> Generation | None:
+        """Write and keep the backend's validated text for ``request`` now, with no deadline.
+
+        What ``ipm promotions prewrite`` calls ahead of the chat, so that customers get the
+        LLM's text at once. A request whose text is already kept is not written again.
+
+        Returns:
+            The kept text, or ``None`` when no draft passed the guardrails (or the backend
+            failed): the template will answer such requests.
+        """
+        key = request.cache_key()
+        known = self.cache.get(key) or await self._from_store(key, request)
+        if known is not None:
+            return known
+        task = self._pending.get(key) or self._start(request, key, time.perf_counter())
+        outcome = await asyncio.shield(task)
+        return outcome if isinstance(outcome, Generation) else None
+
+    def _start(
+        self, request: GenerationRequest, key: str, started: float
+    ) -> asyncio.Task[Generation | _NoDraft]:
+        task = asyncio.get_running_loop().create_task(self._draft(request, key, started))
+        self._pending[key] = task
+        task.add_done_callback(functools.partial(self._finished, key))
+        return task
+
+    async def _from_store(self, key: str, request: GenerationRequest) -> Generation | None:
+        """A kept promotion for ``key`` that still passes the guardrails (then cached in memory)."""
+        if self.stored is None or request.purpose != "promotion":
+            return None
+        try:
+            kept = await asyncio.to_thread(self.stored.get, key)
+        except StoreError as exc:
+            logger.warning("stored texts unavailable (%s); asking the backend", exc)
+            return None
+        if kept is None:
+            return None
+        violations = self.validator.validate(kept.text, request)
+        if violations:
+            # the rules or the facts changed since it was written: never send it
+            logger.warning(
+                "stored text for %s no longer passes the guardrails: %s",
+                request.purpose, "; ".join(str(v) for v in violations[:3]),
+            )
+            return None
+        self.cache.put(key, kept)
+        return kept
+
+    async def _keep(self, key: str, request: GenerationRequest, generation: Generation) -> None:
+        if self.stored is None or request.purpose != "promotion":
+            return
+        try:
+            await asyncio.to_thread(self.stored.put, key, request, generation)
+        except StoreError as exc:
+            logger.warning("could not keep a generated text (%s)", exc)
 
     def _finished(self, key: str, task: asyncio.Task[Any]) -> None:
         self._pending.pop(key, None)
@@ -241,6 +307,7 @@ class GuardedGenerator(Generator):
                     generation_s=generation_s,
                 )
                 self.cache.put(key, result)
+                await self._keep(key, request, result)
                 GENERATIONS.labels(self.primary.name, request.purpose, "ok").inc()
                 GENERATION_SECONDS.labels(self.primary.name).observe(result.latency_s)
                 return result

@@ -5,16 +5,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from bot.catalog import ProductInfo, eligibility_problems, get_product
-from bot.errors import GenerationError, NotFoundError, ValidationError
+from bot.errors import ConfigurationError, GenerationError, NotFoundError, ValidationError
 from bot.generation._campaigns import Campaign, best_campaign, load_campaigns
 from bot.generation._factory import build_generator
 from bot.generation._guarded import GuardedGenerator
+from bot.generation._stored import StoredTexts
 from bot.generation._template import TemplateGenerator
 from bot.generation._types import (
     CustomerContext,
@@ -64,6 +67,54 @@ def rephrase_style(
     if message and _HURRY.search(message):
         return "brief"
     return "neutral"
+
+
+@dataclass(frozen=True)
+class _Planned:
+    request: GenerationRequest
+    arm: str | None
+    template: bool
+
+
+@dataclass
+class PrewriteReport:
+    """What :meth:`GenerationService.prewrite` did.
+
+    Attributes:
+        requests: (customer, product) pairs asked for.
+        not_eligible: no promotion for them (no consent, out of stock, not eligible).
+        template_arm: their experiment arm is the template (nothing to write).
+        keys: distinct prompts among the rest (one text serves every request of a key).
+        already_kept: keys with a text kept from before.
+        written: texts written and kept now.
+        rejected: keys where no draft passed the guardrails (the template will answer).
+        skipped_for_time: keys left when the time budget ran out.
+        covered_requests: LLM requests that will be served a kept text.
+        completion_tokens: tokens generated.
+        generation_s: time inside the backend.
+        seconds: wall time.
+    """
+
+    requests: int = 0
+    not_eligible: int = 0
+    template_arm: int = 0
+    keys: int = 0
+    already_kept: int = 0
+    written: int = 0
+    rejected: int = 0
+    skipped_for_time: int = 0
+    covered_requests: int = 0
+    completion_tokens: int = 0
+    generation_s: float = 0.0
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        """The report as JSON-ready numbers (plus ``tokens_per_s``)."""
+        data = {k: (round(v, 2) if isinstance(v, float) else v) for k, v in vars(self).items()}
+        data["tokens_per_s"] = (
+            round(self.completion_tokens / self.generation_s, 1) if self.generation_s else None
+        )
+        return data
 
 
 @dataclass(frozen=True)
@@ -155,7 +206,7 @@ class GenerationService:
 
         products = list_products(store)
         vocabulary = CatalogVocabulary(products)
-        generator = build_generator(settings.llm, vocabulary)
+        generator = build_generator(settings.llm, vocabulary, store)
         campaigns = (
             load_campaigns(settings.llm.campaigns_path, products, strict=False)
             if settings.llm.campaigns_path.is_file()
@@ -237,13 +288,41 @@ class GenerationService:
             return None
         return product, view
 
+    def _plan(
+        self,
+        sender_id: str,
+        sku: str,
+        language: str | None,
+        mood: Mood | None,
+        campaign_id: str | None,
+        now: datetime | None,
+    ) -> _Planned | None:
+        """What :meth:`promote` would ask the generator (blocking: run in a thread), or ``None``."""
+        checked = self._eligible(sender_id, sku)
+        if checked is None:
+            return None
+        product, view = checked
+        lang = as_language(language or (view.locale if view is not None else None))
+        campaign = self.campaign_for(product, campaign_id, now)
+        arm, params = self._arm(self.promotion_experiment, sender_id)
+        style = params.get("style", "friendly")
+        request = GenerationRequest.promotion(
+            product,
+            campaign,
+            lang,
+            customer=CustomerContext.from_profile(view, lang, mood).coarse(),
+            style=style if style in ("friendly", "concise", "neutral") else "friendly",
+            max_chars=self.max_chars,
+            variant=arm,
+        )
+        return _Planned(request, arm, params.get("backend") == "template")
+
     async def promote(
         self,
         sender_id: str,
         sku: str,
         *,
         language: str | None = None,
-        message: str | None = None,
         mood: Mood | None = None,
         campaign_id: str | None = None,
         now: datetime | None = None,
@@ -256,12 +335,14 @@ class GenerationService:
         product is out of stock, or the customer is not eligible for the bank product.
         Under the promotion experiment, the customer's arm picks the backend (``template``
         or ``llm``) and style; the exposure and a ``promotion_shown`` event are recorded.
+        The text is personalised by the product, the customer's segment, language and mood
+        (see :meth:`CustomerContext.coarse`); the customer's own words never reach the prompt,
+        so it can be written ahead of time (:meth:`prewrite`).
 
         Args:
             sender_id: the customer.
             sku: the product (e.g. the top recommendation).
             language: ``zh``/``en`` (default: the customer's locale).
-            message: the customer's latest message (quoted as untrusted data).
             mood: the latest message's sentiment.
             campaign_id: a campaign to offer (default: the best active one, if any).
             now: the moment (campaign validity; default now).
@@ -279,39 +360,115 @@ class GenerationService:
             >>> promo = await service.promote("demo-0001", "SH-PHON-003")  # doctest: +SKIP
             >>> promo.text if promo else "no consent"                      # doctest: +SKIP
         """
-        checked = await asyncio.to_thread(self._eligible, sender_id, sku)
-        if checked is None:
-            return None
-        product, view = checked
-        lang = as_language(language or (view.locale if view is not None else None))
-        campaign = self.campaign_for(product, campaign_id, now)
-        experiment = self.promotion_experiment
-        arm, params = await asyncio.to_thread(self._arm, experiment, sender_id)
-        style = params.get("style", "friendly")
-        request = GenerationRequest.promotion(
-            product,
-            campaign,
-            lang,
-            customer=CustomerContext.from_profile(view, lang, mood).coarse(),
-            style=style if style in ("friendly", "concise", "neutral") else "friendly",
-            message=message,
-            max_chars=self.max_chars,
-            variant=arm,
+        planned = await asyncio.to_thread(
+            self._plan, sender_id, sku, language, mood, campaign_id, now
         )
-        generator = self.template if params.get("backend") == "template" else self.generator
+        if planned is None:
+            return None
+        request = planned.request
+        generator = self.template if planned.template else self.generator
         generation = await generator.generate(request)
+        campaign = request.facts.campaign
         promotion = Promotion(
             text=generation.text,
-            sku=product.sku,
-            language=lang,
+            sku=sku,
+            language=request.language,
             campaign_id=campaign.id if campaign else None,
-            experiment=experiment if arm else None,
-            variant=arm,
+            experiment=self.promotion_experiment if planned.arm else None,
+            variant=planned.arm,
             generation=generation,
         )
         if record:
             await asyncio.to_thread(self._record_promotion, sender_id, promotion, event_id)
         return promotion
+
+    def kept_texts(self) -> StoredTexts:
+        """Where the generator keeps validated promotions.
+
+        Raises:
+            ConfigurationError: it keeps none (template backend, or ``IPM_LLM__KEEP_TEXTS`` off).
+        """
+        if self.generator.stored is None:
+            raise ConfigurationError(
+                "pre-writing needs an LLM backend (IPM_LLM__BACKEND=llama-cpp or openai) "
+                "that keeps its texts (IPM_LLM__KEEP_TEXTS=true)"
+            )
+        return self.generator.stored
+
+    async def prewrite(
+        self,
+        demand: Sequence[tuple[str, str, str | None]],
+        *,
+        now: datetime | None = None,
+        budget_s: float | None = None,
+        progress: bool = False,
+        dry_run: bool = False,
+    ) -> PrewriteReport:
+        """Write ahead of time the LLM promotions ``demand`` will ask for, most shared first.
+
+        Each ``(sender_id, sku, language)`` is planned exactly as :meth:`promote` would
+        (consent, stock, eligibility, campaign, experiment arm, segment); requests that
+        share a prompt are written once; texts already kept, and requests the template
+        arm answers, are skipped. Every text passes the guardrails before it is kept.
+
+        Args:
+            demand: the promotions expected, e.g. each consenting customer's top
+                recommendation (``ipm promotions prewrite`` builds it); ``language`` ``None``
+                is the customer's locale.
+            now: the moment (campaign validity).
+            budget_s: stop starting new texts after this many seconds.
+            progress: show a progress bar.
+            dry_run: plan and count only; write nothing.
+
+        Returns:
+            What was planned, found, written and rejected.
+
+        Raises:
+            ConfigurationError: the generator keeps no texts (template backend, or no store).
+        """
+        from tqdm import tqdm
+
+        stored = self.kept_texts()
+        started = time.perf_counter()
+        report = PrewriteReport(requests=len(demand))
+        shared: Counter[str] = Counter()
+        requests: dict[str, GenerationRequest] = {}
+        for sender_id, sku, language in demand:
+            try:
+                planned = await asyncio.to_thread(
+                    self._plan, sender_id, sku, language, None, None, now
+                )
+            except (NotFoundError, ValidationError) as exc:
+                logger.info("not pre-written: %s", exc)
+                planned = None
+            if planned is None:
+                report.not_eligible += 1
+                continue
+            if planned.template:
+                report.template_arm += 1
+                continue
+            key = planned.request.cache_key()
+            shared[key] += 1
+            requests.setdefault(key, planned.request)
+        report.keys = len(requests)
+        kept = await asyncio.to_thread(stored.present, requests)
+        report.already_kept = len(kept)
+        todo = [] if dry_run else [key for key, _ in shared.most_common() if key not in kept]
+        for key in tqdm(todo, desc="pre-writing", unit="text", disable=None if progress else True):
+            if budget_s is not None and time.perf_counter() - started > budget_s:
+                report.skipped_for_time = len(todo) - report.written - report.rejected
+                break
+            generation = await self.generator.prewrite(requests[key])
+            if generation is None:
+                report.rejected += 1
+            else:
+                report.written += 1
+                report.completion_tokens += generation.completion_tokens or 0
+                report.generation_s += generation.generation_s
+        covered = await asyncio.to_thread(stored.present, requests)
+        report.covered_requests = sum(shared[key] for key in covered)
+        report.seconds = time.perf_counter() - started
+        return report
 
     def _record_promotion(self, sender_id: str, promotion: Promotion, event_id: str | None) -> None:
         payload = {

@@ -95,12 +95,15 @@ class CustomerContext:
         )
 
     def coarse(self) -> CustomerContext:
-        """Segment, top interest and mood only: what a promotion is personalised by.
+        """Segment and a negative mood only: what a promotion's text is personalised by.
 
-        Customers who share these get the same prompt for the same product and campaign,
-        so a validated text can be served to all of them from the cache.
+        The product itself is already personal (the recommender picked it from the
+        customer's history and interests). Customers of a segment who ask in the same
+        language get the same prompt for the same product, campaign and variant, so a
+        validated text can be written ahead of time (``ipm promotions prewrite``) and served
+        to all of them at once. A customer who is upset gets a gentler text of its own.
         """
-        return CustomerContext(interests=self.interests[:1], segment=self.segment, mood=self.mood)
+        return CustomerContext(segment=self.segment, mood="negative" if self.mood == "negative" else None)
 
     def summary(self, language: str = "en") -> str:
         """One redacted line per known fact, in ``language``, for a prompt."""

@@ -283,3 +283,31 @@ class MarketingEvent(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     event_id: Mapped[str | None] = mapped_column(String(191), unique=True, nullable=True)
     occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class GeneratedText(Base):
+    """A validated LLM text kept for reuse: the key is the digest of everything it depends on.
+
+    Written when a draft passes the guardrails (live, after a deadline, or by the pre-write
+    job), read before the LLM is asked again, by every server process and after restarts.
+    A text is never served after ``expires_at`` (the campaign's end, or a time to live).
+    """
+
+    __tablename__ = "generated_texts"
+    __table_args__ = (
+        Index("ix_generated_texts_expires_at", "expires_at"),
+        Index("ix_generated_texts_sku", "sku"),
+    )
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(16))
+    language: Mapped[str] = mapped_column(String(8))
+    sku: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    campaign_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    variant: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    style: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    backend: Mapped[str] = mapped_column(String(32))
+    model: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()

@@ -65,3 +65,22 @@ def test_script_runs_from_the_command_line(tmp_path: Path, capsys: pytest.Captur
     lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
     [template] = [x for x in lines if x.get("backend") == "template"]
     assert template["promotions"] == 6 and template["violation_rate_after"] == 0
+
+
+async def test_prewritten_texts_are_served_within_the_deadline(demo) -> None:
+    store, campaigns, validator = demo
+    pairs = generation.pick_pairs(store, campaigns, 8)
+    # every synthetic draft is valid and slower than the deadline: only pre-writing helps
+    runner, url = await generation.start_fake_llm(0.0, 0.3, 1, ["Other laptop"])
+    try:
+        line = await generation.serve(
+            "openai", store, OpenAICompatibleGenerator(url, "synthetic"), pairs, campaigns, validator,
+            deadline_s=0.1, interval_s=0.01, prewrite=True,
+        )
+    finally:
+        await runner.cleanup()
+    written = line["prewritten"]
+    assert written["requests"] == 8 and written["written"] == written["keys"] > 0
+    assert written["covered_requests"] == 8
+    assert line["sources"] == {"llm, cached": 8} and line["llm_written_rate"] == 1.0
+    assert line["violation_rate_after"] == 0

@@ -87,7 +87,7 @@ def test_db_upgrade_reports_the_revision(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["--db", f"sqlite:///{tmp_path / 'y.db'}", "db", "upgrade"]) == 0
-    assert "at revision 0001" in capsys.readouterr().out
+    assert "at revision 0002" in capsys.readouterr().out
 
 
 def test_other_areas_can_register_subcommands(

@@ -13,6 +13,7 @@ from bot.generation import (
     GuardedGenerator,
     OpenAICompatibleGenerator,
     OutputValidator,
+    StoredTexts,
     TemplateGenerator,
 )
 from bot.metrics import REGISTRY
@@ -290,3 +291,83 @@ async def test_no_more_background_drafts_than_allowed(fake_llm, catalog, campaig
 def test_deadline_must_be_positive() -> None:
     with pytest.raises(ValueError, match="deadline_s"):
         GuardedGenerator(TemplateGenerator(), deadline_s=0)
+
+
+def stored_count(purpose: str = "promotion") -> float:
+    return REGISTRY.get_sample_value(
+        "ipm_generations_total", {"backend": "openai", "purpose": purpose, "outcome": "stored"}
+    ) or 0.0
+
+
+async def test_a_kept_text_serves_another_process_without_the_backend(
+    fake_llm, request_, validator, sqlite_store
+) -> None:
+    url, fake = fake_llm
+    fake.answer(GOOD)
+    first = guarded(url, validator, stored=StoredTexts(sqlite_store))
+    written = await first.generate(request_)
+    await first.aclose()
+    before = stored_count()
+    # a second server process (own memory cache) on the same database, after its deadline
+    second = guarded(url, validator, stored=StoredTexts(sqlite_store), deadline_s=0.05)
+    served = await second.generate(request_)
+    again = await second.generate(request_)  # now from its memory
+    await second.aclose()
+    assert served.text == written.text and served.backend == "openai" and served.cached
+    assert not served.fell_back and again.cached
+    assert len(fake.requests) == 1
+    assert stored_count() == before + 1
+
+
+async def test_a_kept_text_that_breaks_the_rules_now_is_never_sent(
+    fake_llm, request_, validator, sqlite_store
+) -> None:
+    from bot.generation import Generation
+
+    url, fake = fake_llm
+    texts = StoredTexts(sqlite_store)
+    # written under older facts or rules (or tampered with): it fails validation today
+    texts.put(request_.cache_key(), request_, Generation(text=INVENTED, backend="openai"))
+    fake.answer(GOOD)
+    generator = guarded(url, validator, stored=texts)
+    result = await generator.generate(request_)
+    await generator.aclose()
+    assert GOOD in result.text and not result.cached and len(fake.requests) == 1
+    kept = texts.get(request_.cache_key())
+    assert kept is not None and GOOD in kept.text  # replaced by the valid one
+
+
+async def test_a_database_error_costs_the_kept_text_not_the_answer(fake_llm, request_, validator) -> None:
+    from bot.errors import StoreError
+
+    class Broken:
+        def get(self, key: str) -> None:
+            raise StoreError("database error: connection refused")
+
+        def put(self, *args: object) -> None:
+            raise StoreError("database error: connection refused")
+
+    url, fake = fake_llm
+    fake.answer(GOOD)
+    generator = guarded(url, validator, stored=Broken())
+    result = await generator.generate(request_)
+    await generator.aclose()
+    assert GOOD in result.text and not result.fell_back
+
+
+async def test_prewrite_writes_a_prompt_once_and_keeps_nothing_invalid(
+    fake_llm, request_, catalog, campaigns, validator, sqlite_store
+) -> None:
+    url, fake = fake_llm
+    texts = StoredTexts(sqlite_store)
+    generator = guarded(url, validator, stored=texts, deadline_s=0.05)
+    fake.answer(("sleep", 0.2, GOOD))  # slower than the chat's deadline: prewrite waits
+    written = await generator.prewrite(request_)
+    assert written is not None and GOOD in written.text
+    assert await generator.prewrite(request_) is not None and len(fake.requests) == 1
+    zh = GenerationRequest.promotion(catalog["SH-PHON-001"], campaigns["shop-double12"], "zh")
+    fake.answer(INVENTED, INVENTED)  # both drafts rejected
+    assert await generator.prewrite(zh) is None
+    await generator.aclose()
+    assert texts.get(zh.cache_key()) is None
+    assert texts.get(request_.cache_key()) is not None

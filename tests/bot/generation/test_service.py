@@ -132,7 +132,7 @@ async def test_switching_to_an_llm_server_is_configuration_only(
         experiments={"promotion_experiment": None},
     )
     service = GenerationService.from_settings(settings, sqlite_store)
-    promotion = await service.promote("alice", "SH-GROC-001", now=NOW, message="有什么好吃的大米推荐？")
+    promotion = await service.promote("alice", "SH-GROC-001", now=NOW)
     await service.aclose()
     assert promotion is not None
     assert promotion.generation.backend == "openai" and not promotion.generation.fell_back
@@ -202,3 +202,89 @@ def _request_of(service: GenerationService, sku: str, language: str):
 
     product = get_product(service.store, sku)
     return GenerationRequest.promotion(product, service.campaign_for(product, now=NOW), language)
+
+
+def echo_draft(body: dict) -> str:
+    """A fake LLM that sends back the template's draft it was given (always grounded)."""
+    content = body["messages"][1]["content"]
+    block = content.split("DRAFT", 1)[1].split("\n", 1)[1].split("\n\n", 1)[0]
+    return json.loads(block)
+
+
+def llm_settings(tmp_path: Path, url: str, **llm) -> Settings:
+    return Settings(
+        data_dir=tmp_path,
+        llm={"backend": "openai", "base_url": url, "model": "m", **llm},
+        experiments={"promotion_experiment": None},
+    )
+
+
+async def test_prewritten_promotions_reach_every_customer_of_a_prompt_at_once(
+    store: Store, tmp_path: Path, fake_llm
+) -> None:
+    load_small_demo(store, tmp_path)
+    url, fake = fake_llm
+    fake.default = echo_draft
+    service = GenerationService.from_settings(llm_settings(tmp_path, url), store)
+    demand = [
+        ("alice", "SH-GROC-001", None),
+        ("emma", "SH-HOME-002", None),
+        ("emma", "SH-HOME-002", None),  # the same prompt again: written once
+        ("emma", "SH-HOME-002", "zh"),  # another language: another text
+        ("bob", "SH-PHON-001", None),  # no consent
+        ("teen", "BK-CC-TRAVEL", None),  # not eligible
+    ]
+    report = await service.prewrite(demand, now=NOW)
+    assert (report.requests, report.not_eligible, report.keys) == (6, 2, 3)
+    assert (report.already_kept, report.written, report.rejected) == (0, 3, 0)
+    assert report.covered_requests == 4 and len(fake.requests) == 3
+    again = await service.prewrite(demand, now=NOW)
+    await service.aclose()
+    assert (again.already_kept, again.written) == (3, 0) and len(fake.requests) == 3
+
+    # a chat process started later, with a deadline the small model could never meet
+    chat = GenerationService.from_settings(llm_settings(tmp_path, url, deadline_s=0.01), store)
+    promotion = await chat.promote("emma", "SH-HOME-002", now=NOW, record=False)
+    await chat.aclose()
+    assert promotion is not None and promotion.language == "en"
+    assert promotion.generation.backend == "openai" and promotion.generation.cached
+    assert not promotion.generation.fell_back and len(fake.requests) == 3
+
+
+async def test_prewrite_stops_starting_texts_when_the_budget_is_spent(
+    sqlite_store: Store, tmp_path: Path, fake_llm
+) -> None:
+    load_small_demo(sqlite_store, tmp_path)
+    url, fake = fake_llm
+    fake.default = echo_draft
+    service = GenerationService.from_settings(llm_settings(tmp_path, url), sqlite_store)
+    report = await service.prewrite(
+        [("alice", "SH-GROC-001", None), ("emma", "SH-HOME-002", None)], now=NOW, budget_s=0.0
+    )
+    await service.aclose()
+    assert (report.keys, report.written, report.skipped_for_time) == (2, 0, 2)
+    assert fake.requests == []
+
+
+async def test_prewrite_skips_the_template_arm_and_needs_an_llm(sqlite_store: Store, tmp_path: Path, fake_llm) -> None:
+    from bot.errors import ConfigurationError
+
+    load_small_demo(sqlite_store, tmp_path)
+    with pytest.raises(ConfigurationError, match="IPM_LLM__BACKEND"):
+        await make_service(sqlite_store).prewrite([("alice", "SH-GROC-001", None)], now=NOW)
+
+    url, fake = fake_llm
+    fake.default = echo_draft
+    settings = Settings(data_dir=tmp_path, llm={"backend": "openai", "base_url": url, "model": "m"})
+    service = GenerationService.from_settings(settings, sqlite_store)  # with the promo-copy test
+    senders = [f"x{i}" for i in range(12)]
+    for sender in senders:
+        service.profiles.set_consent(sender, True)
+    assert service.experiments is not None
+    arms = [service.experiments.assign("promo-copy", s) for s in senders]
+    assert "template" in arms and len(set(arms)) == 3  # the hash split gives every arm here
+    report = await service.prewrite([(s, "SH-HOME-002", None) for s in senders], now=NOW)
+    await service.aclose()
+    # the template arm needs no text; each LLM arm's style is one prompt for these customers
+    assert report.template_arm == arms.count("template")
+    assert report.keys == 2 and report.written == 2 and len(fake.requests) == 2

@@ -22,12 +22,13 @@ TABLES = {
     "segments",
     "processed_events",
     "marketing_events",
+    "generated_texts",
 }
 
 
 def test_migrations_create_every_table_and_match_the_models(store: Store) -> None:
     assert set(inspect(store.engine).get_table_names()) >= TABLES
-    assert current_revision(store.engine) == "0001"
+    assert current_revision(store.engine) == "0002"
     with store.engine.connect() as conn:
         diff = compare_metadata(
             MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata
