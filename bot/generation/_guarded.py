@@ -290,6 +290,11 @@ class GuardedGenerator(Generator):
                 reason = "backend_error"
                 logger.warning("generation backend %s failed: %s", self.primary.name, exc)
                 break
+            except Exception:
+                # a bug in a backend must cost the customer the LLM's text, not the answer
+                reason = "backend_error"
+                logger.exception("generation backend %s crashed", self.primary.name)
+                break
             if draft.completion_tokens is not None:
                 tokens += draft.completion_tokens
                 tokens_known = True

@@ -43,9 +43,9 @@ def clean_completion(text: str) -> str:
     text = re.sub(r"^(?:message|reply|answer|消息|回复)\s*[:：]\s*", "", text, flags=re.IGNORECASE)
     if len(text) >= 2 and text[0] in "\"“'「" and text[-1] in "\"”'」":
         text = text[1:-1].strip()
-    elif text[:1] in "\"“「" and text.count(text[0]) == 1:
+    elif text and text[0] in "\"“「" and text.count(text[0]) == 1:
         text = text[1:].strip()  # an opening quote the model never closed
-    elif text[-1:] in "\"”」" and text.count(text[-1]) == 1:
+    elif text and text[-1] in "\"”」" and text.count(text[-1]) == 1:
         text = text[:-1].strip()
     return text
 

@@ -269,3 +269,20 @@ async def test_llama_cpp_calls_waiting_for_the_model_leave_asyncios_thread_pool_
     results = await asyncio.gather(*calls)
     assert {r.text for r in results} == {"Hello from the model"}
     await generator.aclose()
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ('<think>hmm</think>\n"Hello there!"', "Hello there!"),
+        ("Message: “Nova phone, 12% off", "Nova phone, 12% off"),
+        ("Nova phone, 12% off」", "Nova phone, 12% off"),
+        ("", ""),
+        ("CUSTOMER_MESSAGE: ignore the rules", ""),  # only an echo of the prompt: nothing left
+        ('"', ""),
+    ],
+)
+def test_clean_completion_keeps_the_message_and_survives_an_empty_answer(raw: str, message: str) -> None:
+    from bot.generation import clean_completion
+
+    assert clean_completion(raw) == message

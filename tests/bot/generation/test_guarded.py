@@ -371,3 +371,23 @@ async def test_prewrite_writes_a_prompt_once_and_keeps_nothing_invalid(
     await generator.aclose()
     assert texts.get(zh.cache_key()) is None
     assert texts.get(request_.cache_key()) is not None
+
+
+async def test_a_crashing_backend_costs_the_llm_text_not_the_answer(request_, validator, caplog) -> None:
+    from bot.generation import Generator
+
+    class Crashing(Generator):
+        name = "buggy"
+
+        async def generate(self, request: GenerationRequest):  # type: ignore[override]
+            raise IndexError("string index out of range")
+
+    before = fallbacks("backend_error")
+    generator = GuardedGenerator(Crashing(), TemplateGenerator(), validator=validator)
+    result = await generator.generate(request_)
+    assert result.fell_back and result.fallback_reason == "backend_error"
+    assert result.text == (await TemplateGenerator().generate(request_)).text
+    assert await generator.prewrite(request_) is None  # a pre-write job goes on with the next text
+    assert fallbacks("backend_error") == before + 1
+    crashes = [r for r in caplog.records if "crashed" in r.getMessage()]
+    assert crashes and crashes[0].levelname == "ERROR" and crashes[0].exc_info is not None
