@@ -207,19 +207,33 @@ class GuardedGenerator(Generator):
         """Write and keep the backend's validated text for ``request`` now, with no deadline.
 
         What ``ipm promotions prewrite`` calls ahead of the chat, so that customers get the
-        LLM's text at once. A request whose text is already kept is not written again.
+        LLM's text at once. A request whose LLM text is already kept is not written again.
+        When no draft passes, the template's text is kept in its place (counted as a
+        fallback): the chat then answers at once instead of waiting out its deadline for
+        a model that failed this prompt; the next pre-write run tries the model again.
 
         Returns:
-            The kept text, or ``None`` when no draft passed the guardrails (or the backend
-            failed): the template will answer such requests.
+            The kept LLM text, or ``None`` when no draft passed the guardrails (or the
+            backend failed).
         """
+        started = time.perf_counter()
         key = request.cache_key()
         known = self.cache.get(key) or await self._from_store(key, request)
-        if known is not None:
+        if known is not None and known.backend != self.fallback.name:
             return known
-        task = self._pending.get(key) or self._start(request, key, time.perf_counter())
+        task = self._pending.get(key) or self._start(request, key, started)
         outcome = await asyncio.shield(task)
-        return outcome if isinstance(outcome, Generation) else None
+        if isinstance(outcome, Generation):
+            return outcome
+        try:
+            template = await self._template(
+                request, started, reason=outcome.reason, drafts=outcome.drafts,
+                attempts=outcome.attempts, tokens=outcome.tokens, generation_s=outcome.generation_s,
+            )
+        except GenerationError:
+            return None  # a data error, logged by _template: nothing valid to keep
+        await self._keep(key, request, template)
+        return None
 
     def _start(
         self, request: GenerationRequest, key: str, started: float

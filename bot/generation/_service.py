@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import re
 import time
@@ -85,11 +86,12 @@ class PrewriteReport:
         not_eligible: no promotion for them (no consent, out of stock, not eligible).
         template_arm: their experiment arm is the template (nothing to write).
         keys: distinct prompts among the rest (one text serves every request of a key).
-        already_kept: keys with a text kept from before.
+        already_kept: keys with an LLM text kept from before.
         written: texts written and kept now.
-        rejected: keys where no draft passed the guardrails (the template will answer).
+        rejected: keys where no draft passed the guardrails (the template's text is kept
+            in their place, so the chat answers them at once; the next run tries again).
         skipped_for_time: keys left when the time budget ran out.
-        covered_requests: LLM requests that will be served a kept text.
+        covered_requests: LLM requests that will be served a kept LLM text.
         completion_tokens: tokens generated.
         generation_s: time inside the backend.
         seconds: wall time.
@@ -451,7 +453,7 @@ class GenerationService:
             shared[key] += 1
             requests.setdefault(key, planned.request)
         report.keys = len(requests)
-        kept = await asyncio.to_thread(stored.present, requests)
+        kept = await asyncio.to_thread(functools.partial(stored.present, requests, llm_only=True))
         report.already_kept = len(kept)
         todo = [] if dry_run else [key for key, _ in shared.most_common() if key not in kept]
         for key in tqdm(todo, desc="pre-writing", unit="text", disable=None if progress else True):
@@ -465,7 +467,7 @@ class GenerationService:
                 report.written += 1
                 report.completion_tokens += generation.completion_tokens or 0
                 report.generation_s += generation.generation_s
-        covered = await asyncio.to_thread(stored.present, requests)
+        covered = await asyncio.to_thread(functools.partial(stored.present, requests, llm_only=True))
         report.covered_requests = sum(shared[key] for key in covered)
         report.seconds = time.perf_counter() - started
         return report

@@ -75,21 +75,23 @@ class StoredTexts:
                 cached=True,
             )
 
-    def present(self, keys: Iterable[str], now: datetime | None = None) -> set[str]:
-        """Which of ``keys`` have a text that has not expired."""
+    def present(
+        self, keys: Iterable[str], now: datetime | None = None, *, llm_only: bool = False
+    ) -> set[str]:
+        """Which of ``keys`` have a text that has not expired (``llm_only``: written by an LLM,
+        not the template kept in place of rejected drafts)."""
         wanted = list(dict.fromkeys(keys))
         found: set[str] = set()
         moment = now or utcnow()
         with self.store.session() as session:
             for start in range(0, len(wanted), 500):
                 chunk = wanted[start : start + 500]
-                found.update(
-                    session.scalars(
-                        select(GeneratedText.key).where(
-                            GeneratedText.key.in_(chunk), GeneratedText.expires_at > moment
-                        )
-                    )
+                stmt = select(GeneratedText.key).where(
+                    GeneratedText.key.in_(chunk), GeneratedText.expires_at > moment
                 )
+                if llm_only:
+                    stmt = stmt.where(GeneratedText.backend != "template")
+                found.update(session.scalars(stmt))
         return found
 
     def put(

@@ -368,9 +368,21 @@ async def test_prewrite_writes_a_prompt_once_and_keeps_nothing_invalid(
     zh = GenerationRequest.promotion(catalog["SH-PHON-001"], campaigns["shop-double12"], "zh")
     fake.answer(INVENTED, INVENTED)  # both drafts rejected
     assert await generator.prewrite(zh) is None
+    # the template's text is kept in its place: the chat answers at once, not after its deadline
+    kept = texts.get(zh.cache_key())
+    assert kept is not None and kept.backend == "template"
+    assert texts.present([zh.cache_key(), request_.cache_key()], llm_only=True) == {request_.cache_key()}
+    chat = guarded(url, validator, stored=texts, deadline_s=0.05)
+    served = await chat.generate(zh)
+    assert served.backend == "template" and served.cached and len(fake.requests) == 3
+    from tests.bot.generation.test_service import echo_draft
+
+    fake.answer(echo_draft)  # the next run tries the model again, and keeps its text
+    retried = await generator.prewrite(zh)
+    await chat.aclose()
     await generator.aclose()
-    assert texts.get(zh.cache_key()) is None
-    assert texts.get(request_.cache_key()) is not None
+    assert retried is not None and retried.backend == "openai"
+    assert texts.present([zh.cache_key()], llm_only=True) == {zh.cache_key()}
 
 
 async def test_a_crashing_backend_costs_the_llm_text_not_the_answer(request_, validator, caplog) -> None:
@@ -388,6 +400,6 @@ async def test_a_crashing_backend_costs_the_llm_text_not_the_answer(request_, va
     assert result.fell_back and result.fallback_reason == "backend_error"
     assert result.text == (await TemplateGenerator().generate(request_)).text
     assert await generator.prewrite(request_) is None  # a pre-write job goes on with the next text
-    assert fallbacks("backend_error") == before + 1
+    assert fallbacks("backend_error") == before + 2  # each counted
     crashes = [r for r in caplog.records if "crashed" in r.getMessage()]
     assert crashes and crashes[0].levelname == "ERROR" and crashes[0].exc_info is not None
