@@ -64,6 +64,7 @@ def plan_demand(
     from tqdm import tqdm
 
     from bot.errors import ValidationError
+    from bot.generation._types import as_language
     from bot.store import Customer
 
     wanted: list[str | None] = (
@@ -87,7 +88,7 @@ def plan_demand(
     for sender, locale in tqdm(
         customers, desc="planning", unit="customer", disable=None if progress else True
     ):
-        language = "zh" if (locale or "").lower().startswith("zh") else "en"
+        language = as_language(locale)
         profile = services.profiles.get_profile(sender)
         picks = services.recommendations.recommend(sender, ASK[language], profile, language, 1)
         if picks:

@@ -453,7 +453,10 @@ class GenerationService:
             shared[key] += 1
             requests.setdefault(key, planned.request)
         report.keys = len(requests)
-        kept = await asyncio.to_thread(functools.partial(stored.present, requests, llm_only=True))
+        llm_texts = functools.partial(
+            stored.present, requests, except_backend=self.generator.fallback.name
+        )
+        kept = await asyncio.to_thread(llm_texts)
         report.already_kept = len(kept)
         todo = [] if dry_run else [key for key, _ in shared.most_common() if key not in kept]
         for key in tqdm(todo, desc="pre-writing", unit="text", disable=None if progress else True):
@@ -467,7 +470,7 @@ class GenerationService:
                 report.written += 1
                 report.completion_tokens += generation.completion_tokens or 0
                 report.generation_s += generation.generation_s
-        covered = await asyncio.to_thread(functools.partial(stored.present, requests, llm_only=True))
+        covered = await asyncio.to_thread(llm_texts)
         report.covered_requests = sum(shared[key] for key in covered)
         report.seconds = time.perf_counter() - started
         return report

@@ -76,10 +76,10 @@ class StoredTexts:
             )
 
     def present(
-        self, keys: Iterable[str], now: datetime | None = None, *, llm_only: bool = False
+        self, keys: Iterable[str], now: datetime | None = None, *, except_backend: str | None = None
     ) -> set[str]:
-        """Which of ``keys`` have a text that has not expired (``llm_only``: written by an LLM,
-        not the template kept in place of rejected drafts)."""
+        """Which of ``keys`` have a text that has not expired (and was not written by
+        ``except_backend``, e.g. the template kept in place of rejected drafts)."""
         wanted = list(dict.fromkeys(keys))
         found: set[str] = set()
         moment = now or utcnow()
@@ -89,8 +89,8 @@ class StoredTexts:
                 stmt = select(GeneratedText.key).where(
                     GeneratedText.key.in_(chunk), GeneratedText.expires_at > moment
                 )
-                if llm_only:
-                    stmt = stmt.where(GeneratedText.backend != "template")
+                if except_backend is not None:
+                    stmt = stmt.where(GeneratedText.backend != except_backend)
                 found.update(session.scalars(stmt))
         return found
 

@@ -371,7 +371,7 @@ async def test_prewrite_writes_a_prompt_once_and_keeps_nothing_invalid(
     # the template's text is kept in its place: the chat answers at once, not after its deadline
     kept = texts.get(zh.cache_key())
     assert kept is not None and kept.backend == "template"
-    assert texts.present([zh.cache_key(), request_.cache_key()], llm_only=True) == {request_.cache_key()}
+    assert texts.present([zh.cache_key(), request_.cache_key()], except_backend="template") == {request_.cache_key()}
     chat = guarded(url, validator, stored=texts, deadline_s=0.05)
     served = await chat.generate(zh)
     assert served.backend == "template" and served.cached and len(fake.requests) == 3
@@ -382,7 +382,7 @@ async def test_prewrite_writes_a_prompt_once_and_keeps_nothing_invalid(
     await chat.aclose()
     await generator.aclose()
     assert retried is not None and retried.backend == "openai"
-    assert texts.present([zh.cache_key()], llm_only=True) == {zh.cache_key()}
+    assert texts.present([zh.cache_key()], except_backend="template") == {zh.cache_key()}
 
 
 async def test_a_crashing_backend_costs_the_llm_text_not_the_answer(request_, validator, caplog) -> None:
