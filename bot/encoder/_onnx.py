@@ -99,7 +99,7 @@ def export_onnx(model_dir: Path) -> Path:
 
         def __init__(self, table: torch.Tensor) -> None:
             super().__init__()
-            self.register_buffer("table", table.detach().to(torch.float16))
+            self.table = torch.nn.Parameter(table.detach().to(torch.float16), requires_grad=False)
 
         def forward(self, ids: torch.Tensor) -> torch.Tensor:
             return torch.nn.functional.embedding(ids, self.table).float()
@@ -107,7 +107,7 @@ def export_onnx(model_dir: Path) -> Path:
     class _LastHidden(torch.nn.Module):
         """BertModel's forward takes many keyword arguments; the graph needs exactly two inputs."""
 
-        def __init__(self, inner: torch.nn.Module) -> None:
+        def __init__(self, inner: Any) -> None:  # a transformers PreTrainedModel
             super().__init__()
             self.inner = inner
             embeddings = inner.get_input_embeddings()
