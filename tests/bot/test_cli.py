@@ -132,3 +132,23 @@ def test_demo_load_if_empty_skips_a_populated_catalog(tmp_path, capsys) -> None:
     assert "data/catalog/shop.jsonl" in first
     assert main(["--db", db, "-q", "demo", "load", "--no-embed", "--no-segments", "--if-empty"]) == 0
     assert "already has products" in capsys.readouterr().out
+
+
+def test_encoder_build_loads_the_configured_encoder_and_embeds_a_probe(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from bot.settings import EncoderSettings
+
+    default_dir = EncoderSettings().onnx_model_dir()
+    if not (default_dir / "onnx" / "model.onnx").is_file():
+        pytest.skip("the default encoder is not built (make install)")
+    assert main(["encoder", "build"]) == 0
+    out = capsys.readouterr().out
+    assert "onnx/multilingual-e5-small-q4:query:" in out and "384 dimensions" in out
+    # A cross-lingual probe: the same question in Chinese and English is close.
+    assert float(out.rsplit("zh/en ", 1)[1].rstrip(")\n")) > 0.7
+
+    monkeypatch.setenv("IPM_ENCODER__BACKEND", "onnx")
+    monkeypatch.setenv("IPM_ENCODER__MODEL", str(tmp_path / "nothing-here"))
+    assert main(["encoder", "build"]) == 1  # a clear error, no traceback
+    assert "model.onnx is missing" in capsys.readouterr().err
