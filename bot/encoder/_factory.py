@@ -6,8 +6,7 @@ import logging
 
 from bot.encoder._base import Encoder
 from bot.errors import ConfigurationError
-from bot.settings import DEFAULT_ENCODER_MODEL as DEFAULT_MODEL
-from bot.settings import EncoderSettings
+from bot.settings import DEFAULT_ENCODER_MODEL, EncoderSettings
 
 logger = logging.getLogger(__name__)
 
@@ -23,7 +22,7 @@ def build_encoder(settings: EncoderSettings) -> Encoder:
         from bot.encoder._onnx import OnnxEncoder, ensure_default_model
 
         model_dir = settings.onnx_model_dir()
-        if settings.model == DEFAULT_MODEL:
+        if settings.model == DEFAULT_ENCODER_MODEL:
             ensure_default_model(model_dir)
         return OnnxEncoder(
             model_dir, prefix=settings.prefix, threads=settings.threads, batch_size=settings.batch_size

