@@ -194,6 +194,12 @@ def project_pipeline(config_path: Path) -> tuple[list[dict[str, Any]], str]:
     return list(config["pipeline"]), str(config.get("language") or "en")
 
 
+def mark_out_of_scope(pipeline: list[dict[str, Any]], intent: str) -> list[dict[str, Any]]:
+    """Tell the project's intent classifier which intent holds the out-of-scope examples."""
+    return [{**c, "out_of_scope_intent": intent} if c.get("name") == "nlu_models.EncoderIntentClassifier" else c
+            for c in pipeline]
+
+
 def fallback_threshold(pipeline: list[dict[str, Any]]) -> float:
     for component in pipeline:
         if component.get("name") == "FallbackClassifier":
@@ -422,6 +428,8 @@ def main(argv: list[str] | None = None) -> int:
         nlu = work / "nlu.yml"
         write_nlu_yaml(train_rows, names, nlu)
         our_pipeline, language = project_pipeline(args.config)
+        if args.oos_label and args.oos_label in names:
+            our_pipeline = mark_out_of_scope(our_pipeline, names[args.oos_label])
         pipelines = {"ipm": our_pipeline, "rasa-diet": stock_pipeline(args.diet_epochs)}
         trained: dict[str, float] = {}
         for system in systems:

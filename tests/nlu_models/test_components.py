@@ -76,7 +76,45 @@ def test_intent_round_trip_in_both_languages(storage, context, embeddings_url) -
     assert predicted == probes
     ranking = messages[0].get("intent_ranking")
     assert [r["name"] for r in ranking][0] == "greet" and len(ranking) == 3
-    assert abs(sum(r["confidence"] for r in ranking) - 1.0) < 1e-4
+    assert 0 < sum(r["confidence"] for r in ranking) <= 1 + 1e-6  # scaled by example support
+
+
+def _trained_classifier(storage, context, url, name, **config):
+    fconfig, featurizer = _featurizer(storage, context, url, f"featurizer-{name}")
+    featurizer.train(_training_data())
+    examples = _training_data().training_examples + [
+        Message(data={TEXT: t, INTENT: "out_of_scope"})
+        for t in ["tell me a joke", "what is the meaning of life", "给我讲个笑话", "今天天气怎么样"]
+    ]
+    data = featurizer.process_training_data(TrainingData(examples))
+    config = {**EncoderIntentClassifier.get_default_config(), **config}
+    EncoderIntentClassifier.create(config, storage, Resource(name), context).train(data)
+    loaded = EncoderIntentClassifier.load(config, storage, Resource(name), context)
+    return SharedEncoderFeaturizer.load(fconfig, storage, Resource(f"featurizer-{name}"), context), loaded
+
+
+def test_example_support_lowers_confidence_only_for_messages_unlike_the_examples(
+    storage, context, embeddings_url
+) -> None:
+    plain_featurizer, plain = _trained_classifier(storage, context, embeddings_url, "plain", support_weight=0)
+    featurizer, supported = _trained_classifier(storage, context, embeddings_url, "supported")
+
+    def parse(f, classifier, text):
+        message = Message(data={TEXT: text})
+        classifier.process(f.process([message]))
+        return {r["name"]: r["confidence"] for r in message.get("intent_ranking")}
+
+    unknown = "photosynthesis converts light into chemical energy in chloroplasts"
+    plain_ranks, supported_ranks = parse(plain_featurizer, plain, unknown), parse(featurizer, supported, unknown)
+    assert abs(sum(plain_ranks.values()) - 1.0) < 1e-4  # switched off: plain probabilities
+    best_known = max(v for k, v in supported_ranks.items() if k != "out_of_scope")
+    assert best_known < 0.5 * max(v for k, v in plain_ranks.items() if k != "out_of_scope")
+    assert supported_ranks["out_of_scope"] == pytest.approx(plain_ranks["out_of_scope"], rel=1e-4)  # exempt
+    # A paraphrase of the training examples keeps its confidence.
+    near = "where is my order now"
+    assert parse(featurizer, supported, near)["order_status"] == pytest.approx(
+        parse(plain_featurizer, plain, near)["order_status"], rel=1e-4
+    )
 
 
 def test_untrained_classifier_loads_and_predicts_nothing(storage, context) -> None:
