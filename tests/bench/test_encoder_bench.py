@@ -36,7 +36,7 @@ def test_one_line_per_system_onnx_first_with_agreement(tmp_path: Path, capsys: p
         assert 0 < row["single_p50_ms"] <= row["single_p95_ms"]
         assert row["batch_texts_per_s"] > 0
     assert rows[0]["cosine_min"] > 0.999  # same weights on two runtimes
-    assert 0.99 < rows[1]["cosine_min"] < rows[0]["cosine_min"]  # int8 rounds the matrix products
+    assert 0.98 < rows[1]["cosine_min"] < rows[0]["cosine_min"]  # int8 rounds the matrix products
     assert "cosine_min" not in rows[2]  # the baseline
 
 

@@ -85,12 +85,14 @@ def test_int8_graph_stays_close_to_fp32_in_the_same_vector_space(encoder: Encode
     texts = [*BILINGUAL, "ok", "我想退货", "what is the interest rate on a 12 month deposit?"]
     cosines = (int8.encode(texts) * encoder.encode(texts)).sum(axis=1)
     messages = [i for i, t in enumerate(texts) if t.strip() and len(t) < 1000]
-    assert cosines[messages].min() > 0.99, cosines  # real messages
-    assert cosines.min() > 0.98, cosines  # the prefix alone, and 512 tokens
+    # Measured 0.995+ for messages on an AVX-512 VNNI CPU (docs/benchmarks.md); the bounds leave
+    # room for CPUs whose int8 kernels round differently, and still catch a broken graph.
+    assert cosines[messages].min() > 0.98, cosines  # real messages
+    assert cosines.min() > 0.97, cosines  # the prefix alone, and 512 tokens
     # Rounding, not a different model: similarities between messages move by a few thousandths.
     probe = ["我的快递什么时候到", "where is my parcel", "推荐一款便宜的手机", "I want a cheap phone"]
     a, b = int8.encode(probe), encoder.encode(probe)
-    assert np.abs(a @ a.T - b @ b.T).max() < 0.01
+    assert np.abs(a @ a.T - b @ b.T).max() < 0.02
 
 
 def test_factory_builds_and_serves_the_int8_graph() -> None:
