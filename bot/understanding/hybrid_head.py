@@ -4,7 +4,7 @@ A frozen sentence encoder captures meaning but blurs the exact words that separa
 intents ("card arrival" vs "card delivery estimate"); TF-IDF over character and word n-grams
 keeps them, in any language (Chinese included: the character n-grams of a run of Han
 characters are its words). One logistic regression per view, their probabilities averaged.
-bench/intent.py measures it against stock Rasa; its full-size figures are not recorded yet.
+bench/intent.py measures it against stock Rasa (docs/benchmarks.md, "Understanding").
 
 Pure numpy + standard library at import and prediction time (the Rasa components' Python 3.10
 environment imports it); scikit-learn and scipy are imported only to fit. Saved as npz + JSON,
