@@ -123,11 +123,12 @@ def run_encoder_build(args: argparse.Namespace) -> int:
     For the packaged ONNX default both precisions are built, so that switching
     ``IPM_ENCODER__PRECISION`` needs no build at start-up.
     """
+    from bot.encoder import build_encoder
     from bot.settings import DEFAULT_ENCODER_MODEL, Settings
 
     started = time.perf_counter()
     settings = Settings().encoder
-    encoder = cli_encoder()
+    encoder = build_encoder(settings)
     vectors = encoder.encode(["我的快递什么时候到", "where is my parcel"])
     print(
         f"{encoder.name} ({encoder.dim} dimensions) ready in {time.perf_counter() - started:.1f} s "

