@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import logging
 import os
 import time
 
@@ -10,6 +12,7 @@ import requests
 from rasa.shared.exceptions import RasaException
 
 DEFAULT_URL = "http://127.0.0.1:5055"
+logger = logging.getLogger(__name__)
 
 
 class EmbeddingServiceError(RasaException):
@@ -24,12 +27,25 @@ class EmbeddingClient:
         model: model name sent with each request ("" lets the server choose).
         token_env: environment variable with a bearer token, if the server needs one.
         timeout: seconds per request.
+        encoding_format: ``"base64"`` (little-endian float32, what OpenAI's own client asks for:
+            smaller and faster to decode) or ``"float"`` (JSON numbers). A server that rejects
+            base64 with a 400 is asked again with ``"float"`` from then on (logged once).
     """
 
-    def __init__(self, url: str | None, model: str = "", token_env: str = "", timeout: float = 120) -> None:
+    def __init__(
+        self,
+        url: str | None,
+        model: str = "",
+        token_env: str = "",
+        timeout: float = 120,
+        encoding_format: str = "base64",
+    ) -> None:
+        if encoding_format not in ("base64", "float"):
+            raise ValueError(f"encoding_format must be 'base64' or 'float', not {encoding_format!r}")
         self.url = (url or os.environ.get("IPM_EMBEDDINGS_URL") or DEFAULT_URL).rstrip("/")
         self._model = model
         self._timeout = timeout
+        self.encoding_format = encoding_format
         self._session = requests.Session()
         token = os.environ.get(token_env, "") if token_env else ""
         if token:
@@ -37,8 +53,20 @@ class EmbeddingClient:
 
     def embed(self, texts: list[str], wait: float = 0.0) -> tuple[np.ndarray, str]:
         """Embed ``texts``, retrying connection errors for up to ``wait`` seconds (server start-up)."""
+        resp = self._post(texts, wait)
+        if resp.status_code == 400 and self.encoding_format == "base64" and "encoding_format" in resp.text:
+            logger.warning("%s does not serve base64 embeddings; asking for JSON floats from now on", self.url)
+            self.encoding_format = "float"
+            resp = self._post(texts, wait)
+        if resp.status_code != 200:
+            raise EmbeddingServiceError(f"embedding server {self.url} answered {resp.status_code}: {resp.text[:300]}")
+        payload = resp.json()
+        rows = sorted(payload["data"], key=lambda d: d["index"])
+        return _vectors([r["embedding"] for r in rows]), str(payload.get("model", ""))
+
+    def _post(self, texts: list[str], wait: float) -> requests.Response:
         deadline = time.monotonic() + wait
-        body = {"input": texts, "model": self._model}
+        body = {"input": texts, "model": self._model, "encoding_format": self.encoding_format}
         while True:
             try:
                 resp = self._session.post(f"{self.url}/v1/embeddings", json=body, timeout=self._timeout)
@@ -50,8 +78,17 @@ class EmbeddingClient:
                         "start the bot server first (make run) or set IPM_EMBEDDINGS_URL"
                     ) from exc
                 time.sleep(1.0)
-        if resp.status_code != 200:
-            raise EmbeddingServiceError(f"embedding server {self.url} answered {resp.status_code}: {resp.text[:300]}")
-        payload = resp.json()
-        rows = sorted(payload["data"], key=lambda d: d["index"])
-        return np.asarray([r["embedding"] for r in rows], dtype=np.float32), str(payload.get("model", ""))
+        return resp
+
+
+def _vectors(embeddings: list[list[float] | str]) -> np.ndarray:
+    """Rows of an embeddings response: JSON floats, or base64 strings of little-endian float32."""
+    if embeddings and isinstance(embeddings[0], str):
+        try:
+            rows = [np.frombuffer(base64.b64decode(e), dtype="<f4") for e in embeddings]  # type: ignore[arg-type]
+        except (ValueError, TypeError) as exc:
+            raise EmbeddingServiceError(f"the embedding server sent an unreadable base64 vector: {exc}") from exc
+        if len({len(r) for r in rows}) > 1:
+            raise EmbeddingServiceError("the embedding server sent vectors of different lengths")
+        return np.stack(rows).astype(np.float32)
+    return np.asarray(embeddings, dtype=np.float32)

@@ -43,6 +43,7 @@ class SharedEncoderFeaturizer(DenseFeaturizer, GraphComponent):
         batch_size: texts per request when featurizing training data.
         timeout: seconds per request.
         startup_wait: seconds to wait for the server to come up during training.
+        encoding_format: ``base64`` (default; float32 bytes, as OpenAI's client asks) or ``float``.
     """
 
     @staticmethod
@@ -55,6 +56,7 @@ class SharedEncoderFeaturizer(DenseFeaturizer, GraphComponent):
             "batch_size": 256,
             "timeout": 120,
             "startup_wait": 60,
+            "encoding_format": "base64",
         }
 
     def __init__(
@@ -69,7 +71,11 @@ class SharedEncoderFeaturizer(DenseFeaturizer, GraphComponent):
         self._model_storage = model_storage
         self._resource = resource
         self._client = EmbeddingClient(
-            config.get("url"), config.get("model") or "", config.get("token_env") or "", config["timeout"]
+            config.get("url"),
+            config.get("model") or "",
+            config.get("token_env") or "",
+            config["timeout"],
+            config.get("encoding_format") or "base64",
         )
         self._trained_encoder = trained_encoder
 
@@ -104,6 +110,8 @@ class SharedEncoderFeaturizer(DenseFeaturizer, GraphComponent):
     def validate_config(cls, config: dict[str, Any]) -> None:
         if int(config.get("batch_size", 1)) < 1:
             raise ValueError("batch_size must be at least 1")
+        if config.get("encoding_format", "base64") not in ("base64", "float"):
+            raise ValueError("encoding_format must be 'base64' or 'float'")
 
     def _featurize(self, messages: list[Message], wait: float = 0.0) -> None:
         todo = [m for m in messages if m.get(TEXT)]

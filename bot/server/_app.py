@@ -2,7 +2,8 @@
 
 Routes:
     ``GET  /health``           liveness + which encoder is loaded.
-    ``POST /v1/embeddings``    OpenAI-compatible embeddings from the shared encoder.
+    ``POST /v1/embeddings``    OpenAI-compatible embeddings from the shared encoder
+                               (``encoding_format`` ``float`` or ``base64``: little-endian float32).
     ``GET  /v1/models``        OpenAI-compatible model list (the loaded encoder).
     ``POST /v1/rephrase``      a reply rewritten for the customer's moment, every fact kept
                                (Rasa's responses come through it: ``rasa_plugins.nlg``).
@@ -15,6 +16,7 @@ Adapters add more routes (the Rasa action webhook) through ``extra_routes``.
 from __future__ import annotations
 
 import asyncio
+import base64
 import hmac
 import logging
 import re
@@ -24,6 +26,8 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import numpy as np
+import numpy.typing as npt
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -93,7 +97,10 @@ def _auth_middleware(services: Services) -> Middleware:
     return middleware
 
 
-def _parse_inputs(body: Any) -> list[str]:
+ENCODING_FORMATS = ("float", "base64")
+
+
+def _parse_inputs(body: Any) -> tuple[list[str], str]:
     if not isinstance(body, dict):
         raise ValidationError("request body must be a JSON object")
     raw = body.get("input")
@@ -113,10 +120,17 @@ def _parse_inputs(body: Any) -> list[str]:
             f"inputs longer than {MAX_CHARS} characters",
             problems=[f"input[{i}] is too long" for i in too_long[:20]],
         )
-    fmt = body.get("encoding_format", "float")
-    if fmt != "float":
-        raise ValidationError("only encoding_format 'float' is supported")
-    return texts
+    fmt = body.get("encoding_format") or "float"
+    if fmt not in ENCODING_FORMATS:
+        raise ValidationError(f"encoding_format must be one of {', '.join(ENCODING_FORMATS)}")
+    return texts, fmt
+
+
+def _embedding_payload(vec: npt.NDArray[np.float32], fmt: str) -> list[float] | str:
+    """One vector as OpenAI sends it: a list of floats, or base64 of its little-endian float32 bytes."""
+    if fmt == "base64":
+        return base64.b64encode(np.ascontiguousarray(vec, dtype="<f4").tobytes()).decode("ascii")
+    return vec.tolist()  # type: ignore[no-any-return]
 
 
 async def _embeddings(request: web.Request) -> web.Response:
@@ -127,7 +141,7 @@ async def _embeddings(request: web.Request) -> web.Response:
         metrics.EMBED_REQUESTS.labels("bad_request").inc()
         return _error(400, "request body is not valid JSON")
     try:
-        texts = _parse_inputs(body)
+        texts, fmt = _parse_inputs(body)
     except ValidationError:
         metrics.EMBED_REQUESTS.labels("bad_request").inc()
         raise
@@ -147,7 +161,7 @@ async def _embeddings(request: web.Request) -> web.Response:
             "object": "list",
             "model": encoder.name,
             "data": [
-                {"object": "embedding", "index": i, "embedding": vec.tolist()}
+                {"object": "embedding", "index": i, "embedding": _embedding_payload(vec, fmt)}
                 for i, vec in enumerate(vectors)
             ],
             "usage": {"prompt_tokens": n_chars, "total_tokens": n_chars},
