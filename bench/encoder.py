@@ -66,8 +66,8 @@ def build(system: str) -> Any:
     from bot.settings import EncoderSettings
 
     if system == "onnx-int8":
-        return build_encoder(EncoderSettings(backend="onnx", precision="int8"))
-    return build_encoder(EncoderSettings(backend=system))  # type: ignore[arg-type]
+        return build_encoder(EncoderSettings(backend="onnx", precision="int8", threads=1))
+    return build_encoder(EncoderSettings(backend=system, threads=1))  # type: ignore[arg-type]
 
 
 def measure(encoder: Any, texts: Sequence[str], repeat: int) -> dict[str, float]:

