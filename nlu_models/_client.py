@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import logging
 import os
 import time
@@ -10,6 +9,8 @@ import time
 import numpy as np
 import requests
 from rasa.shared.exceptions import RasaException
+
+from bot.encoder._base import decode_embeddings
 
 DEFAULT_URL = "http://127.0.0.1:5055"
 logger = logging.getLogger(__name__)
@@ -62,7 +63,11 @@ class EmbeddingClient:
             raise EmbeddingServiceError(f"embedding server {self.url} answered {resp.status_code}: {resp.text[:300]}")
         payload = resp.json()
         rows = sorted(payload["data"], key=lambda d: d["index"])
-        return _vectors([r["embedding"] for r in rows]), str(payload.get("model", ""))
+        try:
+            vectors = decode_embeddings([r["embedding"] for r in rows])
+        except ValueError as exc:
+            raise EmbeddingServiceError(f"the embedding server {self.url} sent an unreadable vector: {exc}") from exc
+        return vectors, str(payload.get("model", ""))
 
     def _post(self, texts: list[str], wait: float) -> requests.Response:
         deadline = time.monotonic() + wait
@@ -79,16 +84,3 @@ class EmbeddingClient:
                     ) from exc
                 time.sleep(1.0)
         return resp
-
-
-def _vectors(embeddings: list[list[float] | str]) -> np.ndarray:
-    """Rows of an embeddings response: JSON floats, or base64 strings of little-endian float32."""
-    if embeddings and isinstance(embeddings[0], str):
-        try:
-            rows = [np.frombuffer(base64.b64decode(e), dtype="<f4") for e in embeddings]  # type: ignore[arg-type]
-        except (ValueError, TypeError) as exc:
-            raise EmbeddingServiceError(f"the embedding server sent an unreadable base64 vector: {exc}") from exc
-        if len({len(r) for r in rows}) > 1:
-            raise EmbeddingServiceError("the embedding server sent vectors of different lengths")
-        return np.stack(rows).astype(np.float32)
-    return np.asarray(embeddings, dtype=np.float32)

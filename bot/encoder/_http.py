@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
-from bot.encoder._base import normalize_rows
+from bot.encoder._base import decode_embeddings, normalize_rows
 from bot.errors import EncoderUnavailableError
+
+if TYPE_CHECKING:
+    import httpx
+
+logger = logging.getLogger(__name__)
 
 
 class HttpEncoder:
@@ -21,6 +28,10 @@ class HttpEncoder:
         timeout_s: per-request timeout.
         batch_size: texts per request.
         transport: an ``httpx`` transport, for tests.
+
+    Vectors are asked for as base64 (float32 bytes, as OpenAI's own client does); a server
+    that refuses that with a 400 naming ``encoding_format`` is asked for JSON floats from then
+    on, with one warning.
     """
 
     def __init__(
@@ -43,6 +54,7 @@ class HttpEncoder:
         )
         self._model = model
         self._batch_size = batch_size
+        self._encoding_format = "base64"
         probe = self._post(["dimension probe"])
         self.dim = int(probe.shape[1])
         self.name = self._remote_name or model
@@ -53,7 +65,12 @@ class HttpEncoder:
         import httpx
 
         try:
-            resp = self._client.post("/v1/embeddings", json={"input": list(texts), "model": self._model})
+            resp = self._request(texts)
+            if resp.status_code == 400 and self._encoding_format == "base64" and "encoding_format" in resp.text:
+                logger.warning("%s does not serve base64 embeddings; asking for JSON floats from now on",
+                               self._client.base_url)
+                self._encoding_format = "float"
+                resp = self._request(texts)
             resp.raise_for_status()
             body = resp.json()
         except (httpx.HTTPError, ValueError) as exc:
@@ -64,7 +81,14 @@ class HttpEncoder:
                 f"embedding server returned {len(data)} vectors for {len(texts)} texts"
             )
         self._remote_name = body.get("model")
-        return normalize_rows([d["embedding"] for d in data])
+        try:
+            return normalize_rows(decode_embeddings([d["embedding"] for d in data]))
+        except ValueError as exc:
+            raise EncoderUnavailableError(f"embedding server sent an unreadable vector: {exc}") from exc
+
+    def _request(self, texts: Sequence[str]) -> httpx.Response:
+        body = {"input": list(texts), "model": self._model, "encoding_format": self._encoding_format}
+        return self._client.post("/v1/embeddings", json=body)
 
     def encode(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         if not texts:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 
 import httpx
@@ -9,6 +10,7 @@ import numpy as np
 import pytest
 
 from bot.encoder import Encoder, build_encoder, normalize_rows
+from bot.encoder._base import decode_embeddings
 from bot.encoder._http import HttpEncoder
 from bot.errors import ConfigurationError, EncoderError, EncoderUnavailableError
 from bot.settings import EncoderSettings
@@ -45,7 +47,7 @@ def test_normalize_rows_keeps_zero_rows() -> None:
     assert np.allclose(out, [[0.6, 0.8], [0.0, 0.0]])
 
 
-def _fake_embedding_server(dim: int = 3, fail: bool = False) -> httpx.MockTransport:
+def _fake_embedding_server(dim: int = 3, fail: bool = False, base64_ok: bool = True) -> httpx.MockTransport:
     seen: list[dict] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -53,9 +55,14 @@ def _fake_embedding_server(dim: int = 3, fail: bool = False) -> httpx.MockTransp
         seen.append({"body": body, "auth": request.headers.get("Authorization")})
         if fail:
             return httpx.Response(500, json={"error": {"message": "boom"}})
+        fmt = body.get("encoding_format", "float")
+        if fmt == "base64" and not base64_ok:
+            return httpx.Response(400, json={"error": {"message": "only encoding_format 'float' is supported"}})
+        rows = [np.array([float(len(t)), 1.0, 0.0][:dim], dtype="<f4") for t in body["input"]]
         data = [
-            {"object": "embedding", "index": i, "embedding": [float(len(t)), 1.0, 0.0][:dim]}
-            for i, t in enumerate(body["input"])
+            {"object": "embedding", "index": i,
+             "embedding": base64.b64encode(row.tobytes()).decode() if fmt == "base64" else row.tolist()}
+            for i, row in enumerate(rows)
         ]
         return httpx.Response(200, json={"object": "list", "model": "remote-e5", "data": data[::-1]})
 
@@ -80,3 +87,26 @@ def test_http_encoder_batches_orders_and_authenticates() -> None:
 def test_http_encoder_translates_server_errors() -> None:
     with pytest.raises(EncoderUnavailableError):
         HttpEncoder("http://embed.test", model="e5", transport=_fake_embedding_server(fail=True))
+
+
+def test_http_encoder_asks_for_base64_and_falls_back_to_floats_once(caplog) -> None:
+    both = _fake_embedding_server()
+    HttpEncoder("http://embed.test", model="e5", transport=both).encode(["a"])
+    assert {c["body"]["encoding_format"] for c in both.seen} == {"base64"}  # type: ignore[attr-defined]
+    floats_only = _fake_embedding_server(base64_ok=False)
+    enc = HttpEncoder("http://embed.test", model="e5", transport=floats_only)
+    vectors = enc.encode(["a", "bbb"])
+    assert np.allclose(vectors, normalize_rows([[1, 1, 0], [3, 1, 0]]))
+    formats = [c["body"]["encoding_format"] for c in floats_only.seen]  # type: ignore[attr-defined]
+    assert formats == ["base64", "float", "float"]  # probe refused once, then floats only
+    assert sum("does not serve base64" in r.getMessage() for r in caplog.records) == 1
+
+
+def test_decode_embeddings_reads_both_formats_and_rejects_garbage() -> None:
+    vec = np.array([0.5, -2.0, 1e-7], dtype="<f4")
+    packed = base64.b64encode(vec.tobytes()).decode()
+    assert np.array_equal(decode_embeddings([packed, packed]), np.stack([vec, vec]))
+    assert np.array_equal(decode_embeddings([[0.5, -2.0, 1e-7]]), vec[None, :])
+    for bad in (["not base64!"], [base64.b64encode(b"12345").decode()], [packed, base64.b64encode(b"1234").decode()]):
+        with pytest.raises(ValueError):
+            decode_embeddings(bad)
