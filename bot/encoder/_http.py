@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
-from bot.encoder._base import decode_embeddings, normalize_rows
+from bot.encoder._base import normalize_rows
+from bot.encoder._wire import decode_embeddings, refuses_base64
 from bot.errors import EncoderUnavailableError
 
 if TYPE_CHECKING:
@@ -66,7 +67,7 @@ class HttpEncoder:
 
         try:
             resp = self._request(texts)
-            if resp.status_code == 400 and self._encoding_format == "base64" and "encoding_format" in resp.text:
+            if self._encoding_format == "base64" and refuses_base64(resp.status_code, resp.text):
                 logger.warning("%s does not serve base64 embeddings; asking for JSON floats from now on",
                                self._client.base_url)
                 self._encoding_format = "float"

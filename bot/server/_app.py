@@ -16,7 +16,6 @@ Adapters add more routes (the Rasa action webhook) through ``extra_routes``.
 from __future__ import annotations
 
 import asyncio
-import base64
 import hmac
 import logging
 import re
@@ -26,13 +25,12 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-import numpy as np
-import numpy.typing as npt
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from bot import metrics
+from bot.encoder._wire import ENCODING_FORMATS, encode_embedding
 from bot.errors import EncoderError, IPMError, ValidationError
 from bot.services import Services
 
@@ -97,9 +95,6 @@ def _auth_middleware(services: Services) -> Middleware:
     return middleware
 
 
-ENCODING_FORMATS = ("float", "base64")
-
-
 def _parse_inputs(body: Any) -> tuple[list[str], str]:
     if not isinstance(body, dict):
         raise ValidationError("request body must be a JSON object")
@@ -124,13 +119,6 @@ def _parse_inputs(body: Any) -> tuple[list[str], str]:
     if fmt not in ENCODING_FORMATS:
         raise ValidationError(f"encoding_format must be one of {', '.join(ENCODING_FORMATS)}")
     return texts, fmt
-
-
-def _embedding_payload(vec: npt.NDArray[np.float32], fmt: str) -> list[float] | str:
-    """One vector as OpenAI sends it: a list of floats, or base64 of its little-endian float32 bytes."""
-    if fmt == "base64":
-        return base64.b64encode(np.ascontiguousarray(vec, dtype="<f4").tobytes()).decode("ascii")
-    return vec.tolist()  # type: ignore[no-any-return]
 
 
 async def _embeddings(request: web.Request) -> web.Response:
@@ -161,7 +149,7 @@ async def _embeddings(request: web.Request) -> web.Response:
             "object": "list",
             "model": encoder.name,
             "data": [
-                {"object": "embedding", "index": i, "embedding": _embedding_payload(vec, fmt)}
+                {"object": "embedding", "index": i, "embedding": encode_embedding(vec, fmt)}
                 for i, vec in enumerate(vectors)
             ],
             "usage": {"prompt_tokens": n_chars, "total_tokens": n_chars},

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from bot.encoder import Encoder, build_encoder, normalize_rows
-from bot.encoder._base import decode_embeddings
 from bot.encoder._http import HttpEncoder
+from bot.encoder._wire import decode_embeddings, encode_embedding
 from bot.errors import ConfigurationError, EncoderError, EncoderUnavailableError
 from bot.settings import EncoderSettings
 
@@ -107,6 +107,8 @@ def test_decode_embeddings_reads_both_formats_and_rejects_garbage() -> None:
     packed = base64.b64encode(vec.tobytes()).decode()
     assert np.array_equal(decode_embeddings([packed, packed]), np.stack([vec, vec]))
     assert np.array_equal(decode_embeddings([[0.5, -2.0, 1e-7]]), vec[None, :])
+    assert encode_embedding(vec, "base64") == packed  # what the bot server sends
+    assert np.array_equal(decode_embeddings([encode_embedding(vec, "float")]), vec[None, :])
     for bad in (["not base64!"], [base64.b64encode(b"12345").decode()], [packed, base64.b64encode(b"1234").decode()]):
         with pytest.raises(ValueError):
             decode_embeddings(bad)

