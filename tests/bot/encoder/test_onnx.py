@@ -146,6 +146,42 @@ def test_export_writes_a_graph_that_reproduces_torch(tiny_checkpoint: Path) -> N
         assert np.allclose(row, hidden / np.linalg.norm(hidden), atol=1e-4)
 
 
+def _op_types(graph: Path) -> set[str]:
+    import onnx
+
+    return {node.op_type for node in onnx.load(str(graph), load_external_data=False).graph.node}
+
+
+def test_export_fuses_attention_and_layer_norms_of_bert_models(tiny_checkpoint: Path) -> None:
+    # The numbers are checked against torch above; here, that the fast operators are there.
+    ops = _op_types(export_onnx(tiny_checkpoint))
+    assert {"Attention", "SkipLayerNormalization", "BiasGelu"} <= ops
+    assert "Softmax" not in ops  # no unfused attention left
+    assert "QAttention" in _op_types(quantize_onnx(tiny_checkpoint))
+
+
+def test_architectures_without_fusions_are_exported_as_they_are(tmp_path: Path, tiny_checkpoint: Path) -> None:
+    torch = pytest.importorskip("torch")
+    from tokenizers import Tokenizer
+    from transformers import DistilBertConfig, DistilBertModel
+
+    torch.manual_seed(0)
+    out = tmp_path / "tiny-distilbert"
+    vocab = json.loads((tiny_checkpoint / "config.json").read_text())["vocab_size"]
+    config = DistilBertConfig(vocab_size=vocab, dim=16, n_layers=1, n_heads=2, hidden_dim=32,
+                              max_position_embeddings=64, pad_token_id=1)
+    model = DistilBertModel(config).eval()
+    model.save_pretrained(out)
+    for name in ("tokenizer.json", "sentence_bert_config.json"):
+        shutil.copy(tiny_checkpoint / name, out / name)
+    assert "Attention" not in _op_types(export_onnx(out))
+    text = "a somewhat longer sentence"
+    ids = torch.tensor([Tokenizer.from_file(str(out / "tokenizer.json")).encode(text).ids])
+    with torch.no_grad():
+        hidden = model(input_ids=ids).last_hidden_state[0].mean(dim=0).numpy()
+    assert np.allclose(OnnxEncoder(out, prefix="").encode([text])[0], hidden / np.linalg.norm(hidden), atol=1e-4)
+
+
 def test_export_is_idempotent_and_redone_when_weights_change(tiny_checkpoint: Path) -> None:
     path = export_onnx(tiny_checkpoint)
     first = path.stat().st_mtime_ns
