@@ -86,3 +86,22 @@ def test_single_example_labels_are_scored_but_set_no_reference() -> None:
     support = ExampleSupport.fit(VECTORS[:3], ["a", "b", "c"])
     assert support.reference == 0.0 and support.meta["reference_examples"] == 0
     assert support.similarities(VECTORS[:1]).shape == (1, 3)
+
+
+def test_factors_follow_the_callers_label_order_with_unknown_and_exempt_labels() -> None:
+    rng = np.random.default_rng(3)
+    vectors = rng.normal(size=(60, 8)).astype(np.float32)
+    labels = [f"intent{i % 6}" for i in range(60)]
+    support = ExampleSupport.fit(vectors, labels, weight=20.0, exempt=["intent2"])
+    probe = rng.normal(size=(4, 8)).astype(np.float32)
+    order = ["intent5", "never_trained", "intent2", "intent0", "intent3", "intent1", "intent4"]
+    factors = support.factors(probe, order)
+    sims = support.similarities(probe)  # columns in support.labels order
+    for j, label in enumerate(order):
+        if label in ("never_trained", "intent2"):
+            assert (factors[:, j] == 1.0).all()
+        else:
+            i = support.labels.index(label)
+            expected = np.minimum(1.0, np.exp(20.0 * (sims[:, i] - support.reference)))
+            assert np.allclose(factors[:, j], expected)
+    assert (factors < 1.0).any()  # the probe is random: some intents lose confidence
