@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import time
 
@@ -10,10 +9,9 @@ import numpy as np
 import requests
 from rasa.shared.exceptions import RasaException
 
-from bot.encoder._wire import ENCODING_FORMATS, decode_embeddings, refuses_base64
+from bot.encoder._wire import ENCODING_FORMATS, decode_embeddings, post_in_format
 
 DEFAULT_URL = "http://127.0.0.1:5055"
-logger = logging.getLogger(__name__)
 
 
 class EmbeddingServiceError(RasaException):
@@ -54,11 +52,9 @@ class EmbeddingClient:
 
     def embed(self, texts: list[str], wait: float = 0.0) -> tuple[np.ndarray, str]:
         """Embed ``texts``, retrying connection errors for up to ``wait`` seconds (server start-up)."""
-        resp = self._post(texts, wait)
-        if self.encoding_format == "base64" and refuses_base64(resp.status_code, resp.text):
-            logger.warning("%s does not serve base64 embeddings; asking for JSON floats from now on", self.url)
-            self.encoding_format = "float"
-            resp = self._post(texts, wait)
+        resp, self.encoding_format = post_in_format(
+            lambda fmt: self._post(texts, wait, fmt), self.encoding_format, self.url
+        )
         if resp.status_code != 200:
             raise EmbeddingServiceError(f"embedding server {self.url} answered {resp.status_code}: {resp.text[:300]}")
         payload = resp.json()
@@ -69,9 +65,9 @@ class EmbeddingClient:
             raise EmbeddingServiceError(f"the embedding server {self.url} sent an unreadable vector: {exc}") from exc
         return vectors, str(payload.get("model", ""))
 
-    def _post(self, texts: list[str], wait: float) -> requests.Response:
+    def _post(self, texts: list[str], wait: float, encoding_format: str) -> requests.Response:
         deadline = time.monotonic() + wait
-        body = {"input": texts, "model": self._model, "encoding_format": self.encoding_format}
+        body = {"input": texts, "model": self._model, "encoding_format": encoding_format}
         while True:
             try:
                 resp = self._session.post(f"{self.url}/v1/embeddings", json=body, timeout=self._timeout)

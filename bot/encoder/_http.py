@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -10,13 +9,11 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.encoder._base import normalize_rows
-from bot.encoder._wire import decode_embeddings, refuses_base64
+from bot.encoder._wire import decode_embeddings, post_in_format
 from bot.errors import EncoderUnavailableError
 
 if TYPE_CHECKING:
     import httpx
-
-logger = logging.getLogger(__name__)
 
 
 class HttpEncoder:
@@ -66,12 +63,9 @@ class HttpEncoder:
         import httpx
 
         try:
-            resp = self._request(texts)
-            if self._encoding_format == "base64" and refuses_base64(resp.status_code, resp.text):
-                logger.warning("%s does not serve base64 embeddings; asking for JSON floats from now on",
-                               self._client.base_url)
-                self._encoding_format = "float"
-                resp = self._request(texts)
+            resp, self._encoding_format = post_in_format(
+                lambda fmt: self._request(texts, fmt), self._encoding_format, self._client.base_url
+            )
             resp.raise_for_status()
             body = resp.json()
         except (httpx.HTTPError, ValueError) as exc:
@@ -87,8 +81,8 @@ class HttpEncoder:
         except ValueError as exc:
             raise EncoderUnavailableError(f"embedding server sent an unreadable vector: {exc}") from exc
 
-    def _request(self, texts: Sequence[str]) -> httpx.Response:
-        body = {"input": list(texts), "model": self._model, "encoding_format": self._encoding_format}
+    def _request(self, texts: Sequence[str], encoding_format: str) -> httpx.Response:
+        body = {"input": list(texts), "model": self._model, "encoding_format": encoding_format}
         return self._client.post("/v1/embeddings", json=body)
 
     def encode(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:

@@ -9,12 +9,28 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Sequence
+import logging
+from collections.abc import Callable, Sequence
+from typing import Protocol, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 
 ENCODING_FORMATS = ("float", "base64")
+logger = logging.getLogger(__name__)
+
+
+class _Answer(Protocol):
+    """What both HTTP clients' responses (httpx, requests) have in common here."""
+
+    @property
+    def status_code(self) -> int: ...
+
+    @property
+    def text(self) -> str: ...
+
+
+AnswerT = TypeVar("AnswerT", bound=_Answer)
 
 
 def encode_embedding(vector: npt.NDArray[np.float32], encoding_format: str) -> list[float] | str:
@@ -53,8 +69,19 @@ def decode_embeddings(items: Sequence[Sequence[float] | str]) -> npt.NDArray[np.
 
 
 def refuses_base64(status: int, body: str) -> bool:
-    """Whether a server's answer to a base64 request says it serves JSON floats only.
-
-    Clients then ask for ``float`` from then on (and say so once in the log).
-    """
+    """Whether a server's answer to a base64 request says it serves JSON floats only."""
     return status == 400 and "encoding_format" in body
+
+
+def post_in_format(post: Callable[[str], AnswerT], encoding_format: str, server: object) -> tuple[AnswerT, str]:
+    """Send an embeddings request with ``post(encoding_format)``, falling back to floats once.
+
+    Where the server refuses base64 (``refuses_base64``), the request is sent again asking for
+    JSON floats, with a warning. Returns the answer and the format to ask for from then on, which
+    the caller keeps, so the warning comes once per client.
+    """
+    answer = post(encoding_format)
+    if encoding_format == "base64" and refuses_base64(answer.status_code, answer.text):
+        logger.warning("%s does not serve base64 embeddings; asking for JSON floats from now on", server)
+        return post("float"), "float"
+    return answer, encoding_format
