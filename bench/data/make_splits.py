@@ -16,6 +16,7 @@ Writes CSV files with columns ``text,label``:
     sentiment/zh_shop_dev.csv      held-out Chinese shop reviews (all categories but hotels), 1,000 + 1,000
     sentiment/zh_hotel_dev.csv     held-out Chinese hotel reviews (the 酒店 category), 500 + 500
     sentiment/en_sst2_dev.csv      SST-2 dev (872)
+    sentiment/en_sst2_train20k.csv SST-2 train, 10,000 + 10,000 (for bench/finetune.py)
     sentiment/en_amazon_{electronics,kitchen}_dev.csv   Amazon dev (300 each)
 
 No other-domain Chinese reviews (takeout) are in ../shared/data; hotel reviews are part of
@@ -130,6 +131,7 @@ def sentiment(shared: Path, out: Path) -> None:
     write_rows(out / "sentiment/zh_shop_dev.csv", _balanced(shop, 1000, SEED))
     write_rows(out / "sentiment/zh_hotel_dev.csv", _balanced(hotel, 500, SEED))
     write_rows(out / "sentiment/en_sst2_dev.csv", _tsv(shared / "sentiment/en/sst2_dev.tsv"))
+    write_rows(out / "sentiment/en_sst2_train20k.csv", _balanced(_tsv(shared / "sentiment/en/sst2_train.tsv"), 10_000, SEED))
     for domain in ("electronics", "kitchen"):
         write_rows(out / f"sentiment/en_amazon_{domain}_dev.csv",
                    _tsv(shared / f"sentiment/en/amazon_{domain}_dev.tsv"))

@@ -15,6 +15,7 @@ from bot.encoder._onnx import INT8_FILE, ONNX_FILE, OnnxEncoder, export_onnx, qu
 from bot.errors import EncoderError
 from bot.settings import EncoderSettings
 from bot.understanding.heads import LinearHead
+from tests.tiny_models import write_tiny_bert
 
 BILINGUAL = [
     "我的快递什么时候到",
@@ -108,21 +109,8 @@ def test_factory_builds_and_serves_the_int8_graph() -> None:
 
 @pytest.fixture(scope="module")
 def tiny_checkpoint(tmp_path_factory, encoder: Encoder) -> Path:
-    torch = pytest.importorskip("torch")
-    from transformers import BertConfig, BertModel
-
-    torch.manual_seed(0)
-    default_dir = EncoderSettings().onnx_model_dir()
-    out = tmp_path_factory.mktemp("tiny") / "tiny-bert"
-    vocab = json.loads((default_dir / "config.json").read_text())["vocab_size"]
-    config = BertConfig(
-        vocab_size=vocab, hidden_size=16, num_hidden_layers=2, num_attention_heads=2,
-        intermediate_size=32, max_position_embeddings=64, pad_token_id=1,
-    )
-    BertModel(config, add_pooling_layer=False).save_pretrained(out)
-    shutil.copy(default_dir / "tokenizer.json", out / "tokenizer.json")
-    (out / "sentence_bert_config.json").write_text(json.dumps({"max_seq_length": 64}))
-    return out
+    pytest.importorskip("torch")
+    return write_tiny_bert(tmp_path_factory.mktemp("tiny") / "tiny-bert")
 
 
 def test_export_writes_a_graph_that_reproduces_torch(tiny_checkpoint: Path) -> None:
