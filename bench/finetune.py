@@ -30,7 +30,6 @@ Usage (bot environment; the default checkpoint is the one ``make install`` expor
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import math
 import sys
@@ -42,17 +41,10 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.intent import accuracy, macro_f1, read_csv  # imports only the standard library
 
-def read_rows(path: Path, text_col: str, label_col: str) -> tuple[list[str], list[str]]:
-    """Texts and labels of a CSV; rows with an empty text or label are skipped."""
-    with path.open(encoding="utf-8", newline="") as fh:
-        reader = csv.DictReader(fh)
-        missing = {text_col, label_col} - set(reader.fieldnames or ())
-        if missing:
-            raise SystemExit(f"{path}: no column(s) {sorted(missing)} (has {reader.fieldnames})")
-        pairs = [(row[text_col].strip(), row[label_col].strip()) for row in reader]
-    pairs = [(t, y) for t, y in pairs if t and y]
-    return [t for t, _ in pairs], [y for _, y in pairs]
+#: Logit scale of the cosine-softmax head (its inputs and weights are unit vectors).
+SCALE = 20.0
 
 
 class TopLayers:
@@ -143,7 +135,7 @@ class TopLayers:
 
 def fine_tune(
     net: TopLayers, states: list[Any], targets: list[int], n_labels: int, epochs: float, lr: float,
-    head_lr: float, batch: int, seed: int = 0, scale: float = 20.0,
+    head_lr: float, batch: int, seed: int = 0,
 ) -> tuple[Any, int]:
     """Train ``net.top`` and a cosine-softmax head; returns ``(head, steps)``."""
     import numpy as np
@@ -175,7 +167,7 @@ def fine_tune(
         net.top.train()
         for idx in batches[: total - step]:
             z = net.pooled(*net.batch(states, idx))
-            logits = scale * z @ torch.nn.functional.normalize(head.weight, dim=-1).T + head.bias
+            logits = SCALE * z @ torch.nn.functional.normalize(head.weight, dim=-1).T + head.bias
             loss = torch.nn.functional.cross_entropy(logits, y[idx], label_smoothing=0.1)
             optimizer.zero_grad()
             loss.backward()
@@ -185,17 +177,11 @@ def fine_tune(
             bar.update()
             bar.set_postfix(loss=f"{loss.item():.3f}")
     bar.close()
-    head.scale = scale
     return head, step
 
 
 def scores(truth: list[str], predicted: list[str]) -> dict[str, float]:
-    from sklearn.metrics import f1_score
-
-    hits = sum(t == p for t, p in zip(truth, predicted, strict=True))
-    return {"accuracy": round(hits / len(truth), 4),
-            "macro_f1": round(float(f1_score(truth, predicted, labels=sorted(set(truth)), average="macro",
-                                             zero_division=0)), 4)}
+    return {"accuracy": round(accuracy(truth, predicted), 4), "macro_f1": round(macro_f1(truth, predicted), 4)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -229,11 +215,11 @@ def main(argv: list[str] | None = None) -> int:
     settings = get_settings().encoder
     model_dir = args.model or settings.onnx_model_dir()
     prefix = settings.prefix if args.prefix is None else args.prefix
-    train_x, train_y = read_rows(args.train, args.text_col, args.label_col)
-    test_x, test_y = read_rows(args.test, args.text_col, args.label_col)
+    train_x, train_y = (list(side) for side in zip(*read_csv(args.train, args.text_col, args.label_col)))
+    test_x, test_y = (list(side) for side in zip(*read_csv(args.test, args.text_col, args.label_col)))
     labels = sorted(set(train_y))
-    if len(labels) < 2 or not test_x:
-        raise SystemExit("need at least two labels in --train and one row in --test")
+    if len(labels) < 2:
+        raise SystemExit(f"{args.train}: need at least two labels")
     index = {label: i for i, label in enumerate(labels)}
     common = {"n_train": len(train_x), "n_test": len(test_x)}
 
@@ -259,7 +245,7 @@ def main(argv: list[str] | None = None) -> int:
     tuned_train, tuned_test = net.vectors(train_states), net.vectors(test_states)
     with torch.no_grad():
         weight = torch.nn.functional.normalize(cosine.weight, dim=-1).numpy()
-        own = cosine.scale * tuned_test @ weight.T + cosine.bias.numpy()
+        own = SCALE * tuned_test @ weight.T + cosine.bias.numpy()
     predicted = [labels[i] for i in own.argmax(1)]
     refit = fit_logistic_head(tuned_train, train_y, "tuned", c=args.c)
     predicted_lr = [refit.labels[i] for i in refit.predict_proba(tuned_test).argmax(1)]
