@@ -10,7 +10,7 @@ server serving embeddings::
     PYTHONPATH=. TF_CPP_MIN_LOG_LEVEL=3 RASA_TELEMETRY_ENABLED=false \\
       IPM_EMBEDDINGS_URL=http://127.0.0.1:5255 \\
       .venv-rasa/bin/python bench/intent.py --train TRAIN.csv --test TEST.csv \\
-        [--label-col label] [--text-col text] [--oos-label oos [--val VAL.csv [--min-in-scope 0.95]]] \\
+        [--label-col label] [--text-col text] [--oos-label oos [--val VAL.csv [--min-in-scope 0.95] [--refit]]] \\
         [--diet-epochs 40]
 
 ``--train``, ``--test`` and ``--val`` also take Rasa NLU YAML (a file, or a folder such as
@@ -42,6 +42,14 @@ FallbackClassifier threshold (``--min-in-scope X`` instead picks the threshold w
 out-of-scope recall among those keeping in-scope accuracy on ``--val`` at X or more). Extra keys: ``oos_recall``, ``in_scope_accuracy`` (at the
 threshold), ``in_scope_accuracy_raw`` (no threshold), ``threshold``; ``accuracy`` and
 ``macro_f1`` then count ``L`` as a class, at the threshold.
+
+With ``--refit`` (needs ``--val``), each system is trained once more after its threshold is
+chosen, on the training rows plus the validation rows (those whose text is not already a
+training example), and that model is the one tested, at the threshold chosen with the first:
+the usual "choose on validation, then refit on everything" practice, and what the bot does
+when ``rasa train`` sees all its data. Extra keys: ``refit`` (true), ``n_train`` (rows the
+tested model was trained on) and ``choose_train_s`` (training time of the first model);
+``train_s`` is the tested model's.
 """
 
 from __future__ import annotations
@@ -344,6 +352,16 @@ def parse_all(agent: Any, rows: Sequence[tuple[str, str]], names: dict[str, str]
     return parsed
 
 
+def refit_rows(train_rows: Sequence[tuple[str, str]], val_rows: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The training rows followed by the validation rows whose text is not a training example yet.
+
+    A validation text that is already a training example keeps its training label (Rasa keeps
+    one label per example text).
+    """
+    seen = {text for text, _ in train_rows}
+    return [*train_rows, *((text, label) for text, label in val_rows if text not in seen)]
+
+
 def report(system: str, train_s: float, test: Parsed, oos: str | None, threshold: float) -> dict[str, Any]:
     line: dict[str, Any] = {
         "system": system,
@@ -395,6 +413,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--val", type=Path, default=None, help="CSV to choose the OOS threshold on")
     parser.add_argument("--min-in-scope", type=float, default=None,
                         help="choose the threshold with the best OOS recall keeping val in-scope accuracy >= this")
+    parser.add_argument("--refit", action="store_true",
+                        help="after choosing the threshold on --val, retrain on train + val and test that model")
     parser.add_argument("--diet-epochs", type=int, default=40)
     parser.add_argument("--config", type=Path, default=ROOT / "config.yml", help="config of the ipm system")
     parser.add_argument("--systems", default=",".join(SYSTEMS), help="comma-separated subset of ipm,rasa-diet")
@@ -413,7 +433,10 @@ def main(argv: list[str] | None = None) -> int:
     train_rows = read_rows(args.train, args.text_col, args.label_col)
     test_rows = read_rows(args.test, args.text_col, args.label_col)
     val_rows = read_rows(args.val, args.text_col, args.label_col) if args.val else None
-    names = intent_names([label for _, label in train_rows])
+    if args.refit and not val_rows:
+        parser.error("--refit needs --val")
+    final_rows = refit_rows(train_rows, val_rows) if args.refit and val_rows else train_rows
+    names = intent_names([label for _, label in final_rows])
     unseen = {label for _, label in test_rows} - set(names) - {args.oos_label}
     if unseen:
         print(f"note: {len(unseen)} test label(s) never occur in training", file=sys.stderr)
@@ -438,21 +461,31 @@ def main(argv: list[str] | None = None) -> int:
             print(f"training {system} on {len(train_rows)} examples, {len(names)} intents ...", file=sys.stderr)
             trained[system] = train(config, nlu, work / "models", system, work)
             print(f"trained {system} in {trained[system]:.1f} s", file=sys.stderr)
+        if final_rows is not train_rows:
+            write_nlu_yaml(final_rows, names, work / "nlu-refit.yml")
         lines = []
         for system in systems:
             agent = load_agent(work / "models" / f"{system}.tar.gz")
-            test = parse_all(agent, test_rows, names, f"parse {system}")
             threshold = fallback_threshold(pipelines[system])
             val = None
             if args.oos_label and val_rows:
                 val = parse_all(agent, val_rows, names, f"val {system}")
                 threshold = choose_threshold(val, args.oos_label, args.min_in_scope)
+            extra: dict[str, Any] = {}
+            if final_rows is not train_rows:
+                del agent
+                print(f"refitting {system} on {len(final_rows)} examples (train + val) ...", file=sys.stderr)
+                extra = {"refit": True, "n_train": len(final_rows), "choose_train_s": round(trained[system], 1)}
+                trained[system] = train(work / f"config-{system}.yml", work / "nlu-refit.yml", work / "models",
+                                        f"{system}-refit", work)
+                agent = load_agent(work / "models" / f"{system}-refit.tar.gz")
+            test = parse_all(agent, test_rows, names, f"parse {system}")
             if args.dump:
                 args.dump.mkdir(parents=True, exist_ok=True)
                 dump(args.dump / f"{system}.jsonl", test_rows, test)
                 if val is not None and val_rows:
                     dump(args.dump / f"{system}-val.jsonl", val_rows, val)
-            lines.append(report(system, trained[system], test, args.oos_label, threshold))
+            lines.append({**report(system, trained[system], test, args.oos_label, threshold), **extra})
             print(json.dumps(lines[-1]), flush=True)
             del agent
         if args.keep:

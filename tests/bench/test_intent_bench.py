@@ -80,6 +80,35 @@ def test_whole_run_prints_one_line_per_system(tmp_path: Path, embeddings_url: st
     assert lines[0]["in_scope_accuracy_raw"] >= 5 / 6
 
 
+def test_refit_rows_add_only_new_validation_texts() -> None:
+    train = [("hello", "greet"), ("where is my order", "order_status")]
+    val = [("hello", "order_status"), ("track my parcel", "order_status"), ("what's the weather", "oos")]
+    assert intent.refit_rows(train, val) == [*train, ("track my parcel", "order_status"), ("what's the weather", "oos")]
+
+
+@pytest.mark.skipif(not RASA_PYTHON.exists(), reason="the Rasa environment (.venv-rasa) is missing")
+def test_refit_tests_a_model_trained_on_train_and_val(tmp_path: Path, embeddings_url: str) -> None:
+    # Validation teaches an intent the training file lacks: only the refitted model can predict it.
+    train = write_csv(tmp_path / "train.csv", [(t, i) for i, ts in TRAIN.items() for t in ts] +
+                      [(t, "oos") for t in OOS_TRAIN])
+    val_rows = [("I want to close my account", "close_account"), ("please cancel my account", "close_account"),
+                ("注销我的账户", "close_account"), ("what is the weather like", "oos"), ("hi", "greet")]
+    val = write_csv(tmp_path / "val.csv", val_rows)
+    test = write_csv(tmp_path / "test.csv", [("close my bank account", "close_account"), ("我要注销账户", "close_account")])
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "IPM_EMBEDDINGS_URL": embeddings_url,
+           "TF_CPP_MIN_LOG_LEVEL": "3", "RASA_TELEMETRY_ENABLED": "false", "PYTHONWARNINGS": "ignore"}
+    done = subprocess.run(
+        [str(RASA_PYTHON), "bench/intent.py", "--train", str(train), "--test", str(test), "--val", str(val),
+         "--oos-label", "oos", "--refit", "--systems", "ipm"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    (line,) = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    assert line["refit"] is True and line["n_train"] == sum(map(len, TRAIN.values())) + len(OOS_TRAIN) + 4  # the weather is known
+    assert line["choose_train_s"] > 0 and line["train_s"] > 0
+    assert line["in_scope_accuracy_raw"] == 1.0  # both test messages: the intent only validation taught
+
+
 def test_threshold_can_keep_in_scope_accuracy_above_a_floor() -> None:
     parsed = intent.Parsed(gold=["a", "a", "a", "oos", "oos"], top=["a", "a", "a", "a", "a"],
                            confidence=[0.9, 0.8, 0.5, 0.6, 0.3])
