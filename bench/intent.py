@@ -343,8 +343,8 @@ def parse_all(agent: Any, rows: Sequence[tuple[str, str]], names: dict[str, str]
             ranking = [r for r in (result.get("intent_ranking") or []) if r.get("name") != FALLBACK_INTENT]
             if not ranking and (result.get("intent") or {}).get("name") not in (None, FALLBACK_INTENT):
                 ranking = [result["intent"]]
-            top = ranking[0] if ranking else {"name": None, "confidence": 0.0}
-            parsed.top.append(back.get(top["name"], str(top["name"])))
+            top: dict[str, Any] = ranking[0] if ranking else {"name": None, "confidence": 0.0}
+            parsed.top.append(back.get(str(top["name"]), str(top["name"])))
             parsed.confidence.append(float(top.get("confidence") or 0.0))
             parsed.fell_back.append((result.get("intent") or {}).get("name") == FALLBACK_INTENT)
     finally:
