@@ -461,7 +461,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"training {system} on {len(train_rows)} examples, {len(names)} intents ...", file=sys.stderr)
             trained[system] = train(config, nlu, work / "models", system, work)
             print(f"trained {system} in {trained[system]:.1f} s", file=sys.stderr)
-        if final_rows is not train_rows:
+        if args.refit:
             write_nlu_yaml(final_rows, names, work / "nlu-refit.yml")
         lines = []
         for system in systems:
@@ -472,7 +472,7 @@ def main(argv: list[str] | None = None) -> int:
                 val = parse_all(agent, val_rows, names, f"val {system}")
                 threshold = choose_threshold(val, args.oos_label, args.min_in_scope)
             extra: dict[str, Any] = {}
-            if final_rows is not train_rows:
+            if args.refit:
                 del agent
                 print(f"refitting {system} on {len(final_rows)} examples (train + val) ...", file=sys.stderr)
                 extra = {"refit": True, "n_train": len(final_rows), "choose_train_s": round(trained[system], 1)}

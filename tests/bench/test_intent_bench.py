@@ -30,6 +30,16 @@ OOS_TRAIN = ["what is the weather like", "tell me a joke"]
 OOS_TEST = [("who won the football game yesterday", "oos")]
 
 
+def run_bench(embeddings_url: str, *args: str) -> list[dict]:
+    """Run bench/intent.py with the Rasa environment's Python; its JSON lines, parsed."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "IPM_EMBEDDINGS_URL": embeddings_url,
+           "TF_CPP_MIN_LOG_LEVEL": "3", "RASA_TELEMETRY_ENABLED": "false", "PYTHONWARNINGS": "ignore"}
+    done = subprocess.run([str(RASA_PYTHON), "bench/intent.py", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+
+
 def test_intent_names_are_valid_rasa_intents() -> None:
     names = intent.intent_names(["card lost/stolen", "card lost stolen", "greet", "nlu_fallback"])
     assert names["greet"] == "greet"
@@ -60,15 +70,8 @@ def test_whole_run_prints_one_line_per_system(tmp_path: Path, embeddings_url: st
                       [(t, i) for i, ts in TRAIN.items() for t in ts] + [(t, "oos") for t in OOS_TRAIN],
                       header=("utterance", "intent"))
     test = write_csv(tmp_path / "test.csv", TEST + OOS_TEST, header=("utterance", "intent"))
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "IPM_EMBEDDINGS_URL": embeddings_url,
-           "TF_CPP_MIN_LOG_LEVEL": "3", "RASA_TELEMETRY_ENABLED": "false", "PYTHONWARNINGS": "ignore"}
-    done = subprocess.run(
-        [str(RASA_PYTHON), "bench/intent.py", "--train", str(train), "--test", str(test), "--text-col", "utterance",
-         "--label-col", "intent", "--oos-label", "oos", "--val", str(test), "--diet-epochs", "1"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    lines = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    lines = run_bench(embeddings_url, "--train", str(train), "--test", str(test), "--text-col", "utterance",
+                      "--label-col", "intent", "--oos-label", "oos", "--val", str(test), "--diet-epochs", "1")
     assert [line["system"] for line in lines] == ["ipm", "rasa-diet"]
     for line in lines:
         assert {"accuracy", "macro_f1", "train_s", "parse_p50_ms", "parse_p95_ms", "oos_recall",
@@ -95,15 +98,8 @@ def test_refit_tests_a_model_trained_on_train_and_val(tmp_path: Path, embeddings
                 ("注销我的账户", "close_account"), ("what is the weather like", "oos"), ("hi", "greet")]
     val = write_csv(tmp_path / "val.csv", val_rows)
     test = write_csv(tmp_path / "test.csv", [("close my bank account", "close_account"), ("我要注销账户", "close_account")])
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "IPM_EMBEDDINGS_URL": embeddings_url,
-           "TF_CPP_MIN_LOG_LEVEL": "3", "RASA_TELEMETRY_ENABLED": "false", "PYTHONWARNINGS": "ignore"}
-    done = subprocess.run(
-        [str(RASA_PYTHON), "bench/intent.py", "--train", str(train), "--test", str(test), "--val", str(val),
-         "--oos-label", "oos", "--refit", "--systems", "ipm"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    (line,) = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    (line,) = run_bench(embeddings_url, "--train", str(train), "--test", str(test), "--val", str(val),
+                        "--oos-label", "oos", "--refit", "--systems", "ipm")
     assert line["refit"] is True and line["n_train"] == sum(map(len, TRAIN.values())) + len(OOS_TRAIN) + 4  # the weather is known
     assert line["choose_train_s"] > 0 and line["train_s"] > 0
     assert line["in_scope_accuracy_raw"] == 1.0  # both test messages: the intent only validation taught
