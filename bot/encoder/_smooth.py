@@ -128,6 +128,9 @@ def smooth_graph(
         raise ValueError("smoothing needs calibration texts")
     model = onnx.load(str(source))
     groups = _smoothable(model.graph)
+    if not groups:
+        onnx.save(model, str(target))
+        return 0
     maxima = _channel_maxima(model, list(groups), _batches(tokenizer, texts, pad_id))
     weights = {init.name: init for init in model.graph.initializer}
     position = {id(node): i for i, node in enumerate(model.graph.node)}

@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from bot.cpu import cpu_has_amx
 from bot.errors import ConfigurationError
 from bot.generation._openai import clean_completion
 from bot.generation._prompts import STOP_SEQUENCES, ChatMessage, build_messages
@@ -20,19 +21,6 @@ logger = logging.getLogger(__name__)
 
 #: Patching llama-cpp-python's default model parameters is process-wide: one load at a time.
 _PARAMS_LOCK = threading.Lock()
-
-
-def cpu_has_amx(cpuinfo: str | Path = "/proc/cpuinfo") -> bool:
-    """Whether the CPU reports Intel AMX (``amx_int8``/``amx_tile``); ``False`` where unknown."""
-    try:
-        text = Path(cpuinfo).read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return False
-    for line in text.splitlines():
-        if line.startswith("flags"):
-            flags = set(line.partition(":")[2].split())
-            return bool(flags & {"amx_int8", "amx_tile"})
-    return False
 
 
 class LlamaCppGenerator(Generator):

@@ -145,7 +145,8 @@ def test_encoder_build_loads_the_configured_encoder_and_embeds_a_probe(
         pytest.skip("the default encoder is not built (make install)")
     assert main(["encoder", "build"]) == 0
     out = capsys.readouterr().out
-    assert "onnx/multilingual-e5-small-q4:query:" in out and "384 dimensions" in out
+    runtime = {"fp32": "onnx", "int8": "onnx-int8"}[EncoderSettings().resolved_precision]  # auto: by the CPU
+    assert f"{runtime}/multilingual-e5-small-q4:query: (384 dimensions)" in out
     # A cross-lingual probe: the same question in Chinese and English is close.
     assert float(re.search(r"zh/en ([0-9.]+)", out).group(1)) > 0.7
     assert "int8 graph:" in out and (default_dir / "onnx" / "model_int8.onnx").is_file()

@@ -25,10 +25,14 @@ def test_default_encoder_is_multilingual_and_normalized(encoder: Encoder) -> Non
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2]
 
 
-def test_encoder_is_deterministic_and_batch_independent(encoder: Encoder) -> None:
+def test_encoder_is_deterministic_and_nearly_batch_independent(encoder: Encoder) -> None:
     one = encoder.encode(["the delivery was late"])
+    assert np.array_equal(one, encoder.encode(["the delivery was late"]))
     batch = encoder.encode(["hello", "the delivery was late"])
-    assert np.allclose(one[0], batch[1], atol=1e-4)
+    # fp32 gives the same vector in any batch (tests/bot/encoder/test_onnx.py); the int8 graph,
+    # which the default runs on CPUs with VNNI, quantizes activations per call, so a batch
+    # moves a vector by rounding only.
+    assert float(one[0] @ batch[1]) > 0.999
     assert encoder.encode([]).shape == (0, encoder.dim)
 
 

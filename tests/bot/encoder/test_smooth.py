@@ -104,3 +104,18 @@ def test_packaged_calibration_texts_are_bilingual() -> None:
     assert CALIBRATION_FILE.is_file() and len(texts) >= 500
     chinese = sum(any("\u4e00" <= ch <= "\u9fff" for ch in t) for t in texts)
     assert 0.2 < chinese / len(texts) < 0.8  # both languages the encoder serves
+
+
+def test_a_graph_without_constant_weight_products_is_written_unchanged(tmp_path: Path) -> None:
+    from onnx import TensorProto, helper, numpy_helper
+
+    table = numpy_helper.from_array(np.ones((VOCAB, WIDTH), dtype=np.float32), "table")
+    graph = helper.make_graph(
+        [helper.make_node("Gather", ["table", "input_ids"], ["hidden"])], "lookup",
+        [helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["b", "t"]),
+         helper.make_tensor_value_info("attention_mask", TensorProto.INT64, ["b", "t"])],
+        [helper.make_tensor_value_info("hidden", TensorProto.FLOAT, ["b", "t", WIDTH])], [table],
+    )
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(tmp_path / "in.onnx"))
+    assert smooth_graph(tmp_path / "in.onnx", tmp_path / "out.onnx", _CharTokenizer(), ["text"]) == 0
+    assert [n.op_type for n in onnx.load(str(tmp_path / "out.onnx")).graph.node] == ["Gather"]

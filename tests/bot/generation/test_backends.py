@@ -27,7 +27,6 @@ from bot.generation import (
     load_campaigns,
 )
 from bot.generation import _llama_cpp as _llama_cpp_module
-from bot.generation._llama_cpp import cpu_has_amx
 from bot.settings import LLMSettings
 
 
@@ -133,16 +132,6 @@ async def test_llama_cpp_backend_loads_lazily_and_runs_in_a_thread(
     assert "CUSTOMER_MESSAGE" in llama.calls[0]["stop"]
     await generator.generate(request)
     assert len([i for i in _FakeLlama.instances if i.kwargs["model_path"] == str(gguf)]) == 1
-
-
-def test_cpu_has_amx_reads_the_flags_line(tmp_path: Path) -> None:
-    amx = tmp_path / "amx"
-    amx.write_text("processor\t: 0\nflags\t\t: fpu sse avx2 avx512f amx_bf16 amx_tile amx_int8\n")
-    plain = tmp_path / "plain"
-    plain.write_text("processor\t: 0\nflags\t\t: fpu sse avx2 avx512f\n")
-    assert cpu_has_amx(amx) is True
-    assert cpu_has_amx(plain) is False
-    assert cpu_has_amx(tmp_path / "missing") is False
 
 
 class _NativeParams:
