@@ -12,7 +12,7 @@ alpha)``, with ``a_j`` the largest ``|activation|`` of the channel over calibrat
 On the packaged multilingual-e5-small (docs/benchmarks.md, "Encoder: int8 with SmoothQuant"),
 smoothing every matrix product with ``alpha = 0.8`` brings the int8 vectors from a mean cosine of
 0.9976 with the fp32 graph's to 0.9996 for about 0.4 ms more per message; the sentiment head
-then scores within a text or two of fp32 where plain int8 lost up to seven.
+then scores within one to three texts of fp32 where plain int8 lost up to seven.
 
 The division is a ``Mul`` inserted before each smoothed product (one per input tensor, shared by
 the products that read it: Q, K and V of an unfused attention), so residual connections that read
