@@ -89,6 +89,18 @@ def _asked_reason(category: str, language: str) -> str:
     return f"符合您想要的{label}" if language == "zh" else f"matches the {label} you asked for"
 
 
+_REFINED_REASONS: dict[str, tuple[str, str]] = {
+    "cheaper": ("cheaper than the ones I just showed you", "比刚才推荐的更实惠"),
+    "pricier": ("a step up from the ones I just showed you", "比刚才推荐的更高端"),
+    "other_brand": ("a different brand from the ones I just showed you", "换了个品牌"),
+}
+
+
+def _refined_reason(refinement: str, language: str) -> str:
+    english, chinese = _REFINED_REASONS[refinement]
+    return chinese if language == "zh" else english
+
+
 def _meaning_reason(kind: str, category: str, language: str) -> str:
     label = category_label(category, language)
     zh = language == "zh"
@@ -271,7 +283,7 @@ class RecommendationService:
             # A catalog without any behaviour yet: rank by meaning (request and profile).
             if not content_only:
                 logger.info("no interactions yet: content-only recommendations")
-            return self._rank_by_meaning(text, profile, language, k, allowed, context, categories)
+            return self._rank_by_meaning(text, profile, language, k, allowed, context, categories, refinement)
         picks = model.recommend(sender_id, k=k, context=context)
         interests = [c for c, _ in profile.top_interests(3)] if profile is not None else []
         out = []
@@ -282,7 +294,12 @@ class RecommendationService:
             # Evidence from the other side of the business (a deposit explaining headphones)
             # is a real signal but not a reason a customer would accept.
             foreign = evidence is not None and evidence.domain != product.domain
-            if product.category in categories and (generic or foreign or refinement is not None):
+            reason_kind: str
+            if refinement is not None and refinement in _REFINED_REASONS:
+                # The customer asked for this change: say how the pick differs from the last ones,
+                # not that they asked for its category (the last picks may have been unasked).
+                reason_kind, reason = refinement, _refined_reason(refinement, language)
+            elif product.category in categories and (generic or foreign or refinement is not None):
                 reason_kind, reason = "asked", _asked_reason(product.category, language)
             elif foreign:
                 kind = "matches_category" if product.category in interests else "popular"
@@ -302,8 +319,13 @@ class RecommendationService:
     ) -> Callable[[str], bool]:
         by_sku = {p.sku: p for p in self.search.products}
         attributes = profile.attributes if profile is not None else {}
-        low = min((p.price for p in shown), default=None)
-        high = max((p.price for p in shown), default=None)
+        # "Cheaper" compares like with like: a deposit's minimum amount says nothing about an
+        # insurance premium, so prices are compared within each category of the last picks.
+        low: dict[str, float] = {}
+        high: dict[str, float] = {}
+        for p in shown:
+            low[p.category] = min(low.get(p.category, p.price), p.price)
+            high[p.category] = max(high.get(p.category, p.price), p.price)
         brands = {p.brand for p in shown if p.brand}
 
         def allowed(sku: str) -> bool:
@@ -316,9 +338,9 @@ class RecommendationService:
                 return False
             if product.domain == "bank" and eligibility_problems(product, attributes):
                 return False
-            if refinement == "cheaper" and low is not None and product.price >= low:
+            if refinement == "cheaper" and product.category in low and product.price >= low[product.category]:
                 return False
-            if refinement == "pricier" and high is not None and product.price <= high:
+            if refinement == "pricier" and product.category in high and product.price <= high[product.category]:
                 return False
             return not (refinement == "other_brand" and product.brand in brands)
 
@@ -333,6 +355,7 @@ class RecommendationService:
         allowed: Callable[[str], bool],
         context: RecommendContext,
         categories: Sequence[str],
+        refinement: Refinement | None = None,
     ) -> list[Pick]:
         request = self.search.similarities(self.search.embed(text))
         vector = profile.text_vector if profile is not None else None
@@ -356,9 +379,13 @@ class RecommendationService:
             if per_category.get(product.category, 0) >= 2:
                 continue
             per_category[product.category] = per_category.get(product.category, 0) + 1
-            kind = ("asked" if product.category in categories else "praised_category" if product.category in liked
-                    else "matches_category" if product.category in interests else "content")
-            picks.append(Pick(product, float(score), kind, _meaning_reason(kind, product.category, language)))
+            if refinement is not None and refinement in _REFINED_REASONS:
+                picks.append(Pick(product, float(score), refinement, _refined_reason(refinement, language)))
+            else:
+                kind = ("asked" if product.category in categories else "praised_category"
+                        if product.category in liked else "matches_category" if product.category in interests
+                        else "content")
+                picks.append(Pick(product, float(score), kind, _meaning_reason(kind, product.category, language)))
             if len(picks) == k:
                 break
         return picks

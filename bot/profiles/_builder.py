@@ -156,16 +156,18 @@ def fold_message(
     aspects: Mapping[str, float],
     categories: Sequence[str],
     config: ProfileConfig,
+    intent: str | None = None,
 ) -> None:
     """Fold one chat message into ``profile``.
 
-    The categories it mentions get the sentiment from :func:`category_score`.
+    The categories it mentions gain interest and, unless ``intent`` is one of
+    ``config.request_intents``, the sentiment from :func:`category_score`.
     """
     profile.counts = add_counts(profile.counts or {}, "message")
     _fold_text(profile, at, embedding, encoder_name, config)
     _fold_interest(profile, at, {c: config.chat_weight for c in categories}, config)
     score = category_score(sentiment, aspects)
-    if score is not None and categories:
+    if score is not None and categories and intent not in config.request_intents:
         profile.category_sentiment = add_means(
             profile.category_sentiment or {}, {c: score for c in categories}
         )
@@ -429,6 +431,7 @@ class ProfileService:
                 aspects=aspect_map,
                 categories=cats,
                 config=self.config,
+                intent=intent,
             )
 
         return self._update(sender_id, _key("message", event_id), insert_row, fold, locale=language)

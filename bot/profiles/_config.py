@@ -28,6 +28,13 @@ class ProfileConfig(BaseModel):
     )
     #: Interest weight of a category the customer asked about in chat.
     chat_weight: float = Field(default=3.0, ge=0)
+    #: Intents of messages that ask for products rather than judge them ("I want a phone",
+    #: "anything cheaper?"): the categories they name count as interest, but their tone is
+    #: not an opinion of those categories (a curt request is no complaint about phones).
+    #: Not ``ask_product``: with no intent of its own, praise of a product lands there.
+    request_intents: frozenset[str] = Field(
+        default=frozenset({"request_recommendation", "refine_recommendation", "accept_offer", "order_status"})
+    )
     #: Attempts of a profile update that lost an optimistic-concurrency race.
     max_retries: int = Field(default=20, ge=1)
 

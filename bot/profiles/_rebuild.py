@@ -112,7 +112,7 @@ def _rebuild_chunk(
         .where(Review.customer_id.in_(chunk))
     ):
         events[cid].append((at, 1, "review", (emb, score, aspects, category)))
-    for cid, at, emb, score, aspects, categories in session.execute(
+    for cid, at, emb, score, aspects, categories, intent in session.execute(
         select(
             ConversationMessage.customer_id,
             ConversationMessage.created_at,
@@ -120,9 +120,10 @@ def _rebuild_chunk(
             ConversationMessage.sentiment_score,
             ConversationMessage.aspects,
             ConversationMessage.categories,
+            ConversationMessage.intent,
         ).where(ConversationMessage.customer_id.in_(chunk))
     ):
-        events[cid].append((at, 2, "message", (emb, score, aspects, categories)))
+        events[cid].append((at, 2, "message", (emb, score, aspects, categories, intent)))
 
     now = utcnow()
     session.execute(
@@ -178,7 +179,7 @@ def _rebuild_chunk(
                     config=cfg,
                 )
             else:
-                emb, score, aspects, categories = payload
+                emb, score, aspects, categories, intent = payload
                 fold_message(
                     profile,
                     at=at,
@@ -188,6 +189,7 @@ def _rebuild_chunk(
                     aspects=dict(aspects or {}),
                     categories=list(categories or []),
                     config=cfg,
+                    intent=intent,
                 )
         profile.updated_at = now
     session.flush()

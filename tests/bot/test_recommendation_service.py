@@ -57,7 +57,27 @@ def test_refinements_change_the_last_picks(shop) -> None:
     assert all(p.product.price < min(q.product.price for q in first) for p in cheaper)
     other = service.recommend("carol", "not this brand", None, "en", previous=["PH-1"], refinement="other_brand")
     assert other and all(p.product.brand != "Nova" and p.product.category == "phones" for p in other)
-    assert other[0].reason == "matches the phones you asked for"
+    # The reason says how the pick answers the follow-up.
+    assert all(p.reason == "cheaper than the ones I just showed you" for p in cheaper)
+    assert other[0].reason_kind == "other_brand"
+    assert other[0].reason == "a different brand from the ones I just showed you"
+    zh = service.recommend("carol", "有便宜一点的吗", None, "zh", previous=["PH-2"], refinement="cheaper")
+    assert zh and zh[0].reason == "比刚才推荐的更实惠"
+
+
+def test_cheaper_compares_prices_within_each_category_of_the_last_picks(shop) -> None:
+    # Unasked picks from two categories: a cheaper headphone must be cheaper than the headphones
+    # shown, not than the cheapest thing shown (a rice cooker), and no pick claims the customer
+    # asked for its category.
+    service = shop.recommendations
+    shown = ["HP-1", "KT-2", "PH-2"]
+    cheaper = service.recommend("erin", "anything cheaper?", None, "en", previous=shown, refinement="cheaper")
+    picks = {p.product.sku for p in cheaper}
+    assert picks == {"KT-1", "PH-1", "PH-3"} - {"HP-2"}  # HP-2 is cheaper but out of stock
+    assert all(p.reason_kind == "cheaper" and "asked" not in p.reason for p in cheaper)
+    pricier = service.recommend("erin", "something more premium", None, "en", previous=["PH-1", "KT-1"],
+                                refinement="pricier")
+    assert {p.product.sku for p in pricier} == {"PH-2", "KT-2"}
 
 
 def test_complaints_demote_a_category(shop) -> None:

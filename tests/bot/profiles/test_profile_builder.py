@@ -381,3 +381,21 @@ def test_reading_a_profile_is_one_query(store: Store) -> None:
 
 def test_summary_of_a_customer_never_seen() -> None:
     assert describe_profile(None, "zh") == "我目前还不了解您的任何信息。"
+
+
+def test_a_request_names_an_interest_but_is_no_opinion_of_it(store: Store) -> None:
+    # A curt request ("我想买个耳机" reads as negative to a sentiment model) is interest in
+    # headphones, not a complaint about them; a complaint is both. A rebuild agrees.
+    _catalog(store)
+    profiles = ProfileService(store)
+    profiles.record_message("req", "我想买个耳机", "zh", intent="request_recommendation", sentiment=-0.5,
+                            categories=["headphones"], event_id="r1", at=NOW)
+    profiles.record_message("req", "show me lipstick", "en", intent="request_recommendation", sentiment=0.1,
+                            categories=["beauty"], event_id="r2", at=NOW)
+    profiles.record_message("req", "these books were awful", "en", intent="complain", sentiment=-0.9,
+                            categories=["books"], event_id="r3", at=NOW)
+    for view in (profiles.get_profile("req"), (profiles.rebuild(["req"]), profiles.get_profile("req"))[1]):
+        assert view is not None
+        assert {"headphones", "beauty", "books"} <= set(view.interests)
+        assert set(view.category_sentiment) == {"books"}
+        assert view.category_sentiment["books"].mean == pytest.approx(-0.9)
