@@ -231,3 +231,23 @@ def test_two_customers_get_different_explained_recommendations(servers) -> None:
     for reply in (reply_a, reply_b):
         lines = [line for line in reply.splitlines() if line[:2] in ("1.", "2.", "3.")]
         assert lines and all("(" in line and line.endswith(")") for line in lines), reply  # each has a reason
+
+
+@pytest.mark.parametrize(("request_text", "follow_up", "refined_reason"), [
+    ("I want a phone", "anything cheaper?", "cheaper than the ones I just showed you"),
+    ("我想买个耳机", "有便宜一点的吗", "比刚才推荐的更实惠"),
+])
+def test_a_plain_product_request_gets_picks_and_a_follow_up_refines_them(
+    servers, request_text, follow_up, refined_reason
+) -> None:
+    sender = f"e2e-ask-{time.time_ns()}"
+    first = _say(servers, sender, request_text)
+    cards = next((r["custom"]["cards"] for r in first if "cards" in (r.get("custom") or {})), None)
+    assert cards, f"no recommendations for {request_text!r}: {first}"
+    category = "phones" if "phone" in request_text else "耳机"
+    assert all(category in c["reason"] for c in cards), cards  # "matches the phones you asked for"
+    refined = _say(servers, sender, follow_up)
+    again = next((r["custom"]["cards"] for r in refined if "cards" in (r.get("custom") or {})), None)
+    assert again, f"no refined picks for {follow_up!r}: {refined}"
+    assert {c["sku"] for c in again}.isdisjoint(c["sku"] for c in cards)
+    assert all(c["reason"] == refined_reason for c in again), again
