@@ -19,7 +19,7 @@ from bot.errors import IPMError
 from bot.generation import generation_service
 from bot.orders import latest_purchase
 from bot.recommendation_service import parse_refinement
-from bot.replies import date_text, product_details, product_line
+from bot.replies import brand_list, category_list, date_text, product_details, product_line
 from bot.services import get_services
 
 logger = logging.getLogger(__name__)
@@ -45,10 +45,18 @@ class ActionRecommendProducts(Action):
             profile = await asyncio.to_thread(services.profiles.get_profile, tracker.sender_id)
             picks = await asyncio.to_thread(
                 services.recommendations.recommend,
-                tracker.sender_id, text, profile, language, 3, previous if refining else (), refinement,
+                tracker.sender_id, text, profile, language, 3, previous, refinement,
             )
         except IPMError as exc:
             return service_unavailable(dispatcher, language, "recommendations", exc)
+        if not picks and refinement is not None:
+            # Nothing cheaper (pricier, of another brand...): say so, and keep the last picks,
+            # which the customer may still take ("OK, I'll take the first one").
+            by_sku = {p.sku: p for p in services.product_search.products}
+            shown = [by_sku[sku] for sku in previous if sku in by_sku]
+            await tailored(dispatcher, tracker, language, f"refined_none_{refinement}",
+                           category=category_list(shown, language), brand=brand_list(shown, language))
+            return []
         if not picks:
             await tailored(dispatcher, tracker, language, "no_recommendations")
             return [SlotSet("recommended_skus", [])]

@@ -144,6 +144,7 @@ class RecommendationService:
         self._fitted_rows = 0
         self._fitted_at = 0.0
         self._bought: dict[str, set[str]] = {}
+        self._known: set[str] = set()
 
     # -- model ------------------------------------------------------------------------
 
@@ -219,6 +220,7 @@ class RecommendationService:
                 cold_weights={"ease": 1.0, "content": 0.6, "popularity": 0.4},
             ).fit(data, self._item_features())
             self._model, self._bought = model, bought
+            self._known = set(data.users.tolist())
             self._fitted_rows, self._fitted_at = count, time.monotonic()
             logger.info("recommender fitted on %d interactions in %.2f s", count, time.perf_counter() - started)
             return model
@@ -244,7 +246,8 @@ class RecommendationService:
             profile: what we know about them (``None`` for a stranger).
             language: ``"zh"`` or ``"en"``.
             k: how many picks.
-            previous: SKUs shown last time (a refinement excludes them).
+            previous: SKUs shown last time: a refinement or a request naming no category
+                ("anything else to recommend?") excludes them.
             refinement: ``None`` for a fresh request, else how to change ``previous``.
             content_only: rank by meaning only (what a catalog without behaviour gets).
 
@@ -274,14 +277,26 @@ class RecommendationService:
         context = RecommendContext(
             asked_about=asked,
             sentiment=self._sentiment(profile),
-            exclude=set(previous) | self._bought.get(sender_id, set()),
+            exclude=(set(previous) if refinement is not None or not categories else set())
+            | self._bought.get(sender_id, set()),
             in_stock=lambda sku: sku in by_sku and by_sku[sku].in_stock,
             eligible=allowed,
             max_per_category=2 if not categories else None,
         )
-        if model is None:
+        # A customer known only from the chat (interests, what they wrote, no behaviour) gets
+        # nothing personal from the behaviour models: "recommend something" after asking about
+        # phones should stay with phones, not fall back to what is popular with everyone.
+        chat_only = (
+            model is not None
+            and not categories
+            and refinement is None
+            and profile is not None
+            and bool(profile.interests)
+            and sender_id not in self._known
+        )
+        if model is None or chat_only:
             # A catalog without any behaviour yet: rank by meaning (request and profile).
-            if not content_only:
+            if model is None and not content_only:
                 logger.info("no interactions yet: content-only recommendations")
             return self._rank_by_meaning(text, profile, language, k, allowed, context, categories, refinement)
         picks = model.recommend(sender_id, k=k, context=context)

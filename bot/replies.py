@@ -8,6 +8,7 @@ same ``{placeholders}``); product lines, prices and dates are built here from th
 from __future__ import annotations
 
 import string
+from collections.abc import Sequence
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from bot.catalog import ProductInfo
+from bot.catalog import ProductInfo, category_label
 from bot.errors import ConfigurationError
 from bot.settings import PROJECT_ROOT
 
@@ -108,6 +109,24 @@ def stock_text(product: ProductInfo, language: str) -> str:
     if product.stock < 10:
         return f"仅剩 {product.stock} 件" if language == "zh" else f"only {product.stock} left"
     return "有货" if language == "zh" else "in stock"
+
+
+def _listing(names: Sequence[str], language: str) -> str:
+    unique = list(dict.fromkeys(n for n in names if n))
+    if language == "zh":
+        return "、".join(unique)
+    return unique[0] if len(unique) == 1 else ", ".join(unique[:-1]) + " and " + unique[-1]
+
+
+def category_list(products: Sequence[ProductInfo], language: str) -> str:
+    """The products' categories, once each ("phones and headphones", "手机、耳机")."""
+    return _listing([category_label(p.category, language) for p in products], language)
+
+
+def brand_list(products: Sequence[ProductInfo], language: str) -> str:
+    """The products' brands, once each; their categories where none has a brand."""
+    brands = [p.brand for p in products if p.brand]
+    return _listing(brands, language) if brands else category_list(products, language)
 
 
 def product_line(product: ProductInfo, language: str, reason: str | None = None) -> str:

@@ -92,6 +92,20 @@ async def test_a_follow_up_refines_the_last_recommendations(catalog_services, do
     assert events[0]["value"] == [c["sku"] for c in cards]
 
 
+async def test_a_follow_up_with_nothing_left_says_why_and_keeps_the_last_picks(catalog_services, domain) -> None:
+    # The cheapest phone and the only kitchen brand: nothing is cheaper or of another brand.
+    for sender, text, refinement_text, expected in (
+        ("y1", "有便宜一点的吗", "PH-3", "这些已经是目前能为您推荐的最实惠的手机了。要不要看看其他品类？"),
+        ("y2", "not this brand", "KT-1",
+         "All the kitchenware I can offer you right now are from ChefMate. Shall I look in another category?"),
+    ):
+        follow = tracker_for(sender, text, "refine_recommendation", "zh" if sender == "y1" else "en")
+        follow.slots["recommended_skus"] = [refinement_text]
+        events, messages = await run_action(ActionRecommendProducts(), follow, domain)
+        assert [m["text"] for m in messages] == [expected]
+        assert events == []  # the last picks stay, so "I'll take it" still finds them
+
+
 async def test_order_status_after_an_angry_message_opens_with_understanding(catalog_services, domain) -> None:
     tracker = tracker_for("angry", "where is my parcel?? it is taking forever", "order_status", "en",
                           sentiment={"label": "negative", "confidence": 0.9, "polarity": -0.8},

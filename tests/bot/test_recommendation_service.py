@@ -131,3 +131,21 @@ def test_a_category_request_is_not_explained_as_asking_about_one_product(shop) -
     assert all(p.reason_kind != "similar_to_asked" for p in picks)
     named = shop.recommendations.recommend("zed", "anything like the Nova X5?", None, "en")
     assert any(p.reason_kind == "similar_to_asked" and "Nova X5" in p.reason for p in named)
+
+
+def test_a_customer_known_only_from_the_chat_keeps_to_their_interests(shop) -> None:
+    # No behaviour, so the behaviour models know nothing of them; what they asked about in the
+    # chat does. Picks shown just before are not shown again for "anything else?".
+    from bot.profiles import ProfileService
+
+    profiles = ProfileService(shop.store)
+    profiles.record_message("frank", "I want a phone", "en", intent="request_recommendation", sentiment=0.0,
+                            categories=["phones"], event_id="f1")
+    profile = profiles.get_profile("frank")
+    picks = shop.recommendations.recommend("frank", "recommend me something", profile, "en", previous=["PH-1"])
+    assert picks and {p.product.category for p in picks} == {"phones"}
+    assert "PH-1" not in {p.product.sku for p in picks}
+    assert all(p.reason == "you've been looking at phones" for p in picks)
+    # A customer with behaviour still gets the behaviour models' picks and reasons.
+    alice = shop.recommendations.recommend("alice", "recommend me something", profile, "en")
+    assert alice[0].product.sku == "HP-1" and "Nova X5 smartphone" in alice[0].reason

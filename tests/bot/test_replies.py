@@ -32,3 +32,20 @@ def test_prices_and_dates() -> None:
     assert price_text(0, "CNY", "zh") == "免费"
     assert date_text(datetime(2026, 11, 3), "zh") == "2026年11月3日"
     assert date_text(datetime(2026, 11, 3), "en") == "3 Nov 2026"
+
+
+def test_category_and_brand_lists_name_each_once_in_the_language() -> None:
+    from bot.catalog import ProductInfo
+    from bot.replies import brand_list, category_list
+    from tests.conftest import PRODUCTS
+
+    def info(sku: str) -> ProductInfo:
+        row = next(p for p in PRODUCTS if p["sku"] == sku)
+        fields = {k: v for k, v in row.items() if k in ProductInfo.__dataclass_fields__}
+        return ProductInfo(**{"id": 0, "brand": None, **fields})
+
+    shown = [info("PH-1"), info("PH-3"), info("KT-1"), info("HP-1")]
+    assert category_list(shown, "en") == "phones, kitchenware and headphones"
+    assert category_list(shown, "zh") == "手机、厨房用品、耳机"
+    assert brand_list(shown[:2], "en") == "Nova and Zen"
+    assert brand_list([info("CC-1")], "zh") == "信用卡"  # no brand: its category
