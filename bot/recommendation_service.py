@@ -101,6 +101,14 @@ def _refined_reason(refinement: str, language: str) -> str:
     return chinese if language == "zh" else english
 
 
+def _welcome_interests(profile: ProfileView | None) -> list[str]:
+    """The customer's top interests, less the categories they spoke badly of."""
+    if profile is None:
+        return []
+    return [c for c, _ in profile.top_interests(3)
+            if c not in profile.category_sentiment or profile.category_sentiment[c].mean >= 0]
+
+
 def _meaning_reason(kind: str, category: str, language: str) -> str:
     label = category_label(category, language)
     zh = language == "zh"
@@ -290,8 +298,7 @@ class RecommendationService:
             model is not None
             and not categories
             and refinement is None
-            and profile is not None
-            and bool(profile.interests)
+            and bool(_welcome_interests(profile))
             and sender_id not in self._known
         )
         if model is None or chat_only:
@@ -377,7 +384,8 @@ class RecommendationService:
         personal = self.search.similarities(vector) if vector is not None and len(vector) == self.search.dim else {}
         interests = [c for c, _ in profile.top_interests(3)] if profile is not None else []
         liked = set(profile.liked("category")) if profile is not None else set()
-        pool = set(categories) or set(interests)
+        # Unasked, a category the customer complained about is not offered again.
+        pool = set(categories) or set(_welcome_interests(profile))
         scored = []
         for product in self.search.products:
             if not allowed(product.sku) or not product.in_stock or product.sku in context.exclude:
@@ -390,8 +398,9 @@ class RecommendationService:
         scored.sort(key=lambda row: -row[0])
         picks: list[Pick] = []
         per_category: dict[str, int] = {}
+        spread = len({product.category for _, product in scored}) > 1
         for score, product in scored:
-            if per_category.get(product.category, 0) >= 2:
+            if spread and per_category.get(product.category, 0) >= 2:
                 continue
             per_category[product.category] = per_category.get(product.category, 0) + 1
             if refinement is not None and refinement in _REFINED_REASONS:

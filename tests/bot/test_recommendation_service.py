@@ -146,6 +146,11 @@ def test_a_customer_known_only_from_the_chat_keeps_to_their_interests(shop) -> N
     assert picks and {p.product.category for p in picks} == {"phones"}
     assert "PH-1" not in {p.product.sku for p in picks}
     assert all(p.reason == "you've been looking at phones" for p in picks)
+    # Once they complain about phones, phones are no longer offered unasked.
+    profiles.record_message("frank", "the phone I got is awful", "en", intent="complain", sentiment=-0.9,
+                            categories=["phones"], event_id="f2")
+    after = shop.recommendations.recommend("frank", "recommend me something", profiles.get_profile("frank"), "en")
+    assert after and "phones" not in {p.product.category for p in after}
     # A customer with behaviour still gets the behaviour models' picks and reasons.
     alice = shop.recommendations.recommend("alice", "recommend me something", profile, "en")
     assert alice[0].product.sku == "HP-1" and "Nova X5 smartphone" in alice[0].reason
