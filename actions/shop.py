@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import re
 from typing import Any
@@ -18,7 +19,7 @@ from bot import metrics
 from bot.errors import IPMError
 from bot.generation import generation_service
 from bot.orders import latest_purchase
-from bot.recommendation_service import parse_refinement
+from bot.recommendation_service import Budget, parse_budget, parse_refinement
 from bot.replies import brand_list, category_list, date_text, product_details, product_line
 from bot.services import get_services
 
@@ -40,11 +41,18 @@ class ActionRecommendProducts(Action):
         previous = list(tracker.get_slot("recommended_skus") or [])
         refining = (message.get("intent") or {}).get("name") == "refine_recommendation"
         refinement = parse_refinement(text) if refining and previous else None
+        # A refinement keeps the request's budget and skips everything shown since it.
+        state = _state(tracker.get_slot("recommendation_state"))
+        budget = parse_budget(text)
+        seen: list[str] = []
+        if refinement is not None:
+            seen = state["seen"] or previous
+            budget = budget or state["budget"]
         services = get_services()
         try:
             profile = await asyncio.to_thread(services.profiles.get_profile, tracker.sender_id)
             picks = await asyncio.to_thread(
-                services.recommendations.recommend,
+                functools.partial(services.recommendations.recommend, seen=seen, budget=budget),
                 tracker.sender_id, text, profile, language, 3, previous, refinement,
             )
         except IPMError as exc:
@@ -59,7 +67,7 @@ class ActionRecommendProducts(Action):
             return []
         if not picks:
             await tailored(dispatcher, tracker, language, "no_recommendations")
-            return [SlotSet("recommended_skus", [])]
+            return [SlotSet("recommended_skus", []), SlotSet("recommendation_state", None)]
         await tailored(dispatcher, tracker, language, "recommendations_intro")
         lines = [f"{i}. {product_line(p.product, language, p.reason)}" for i, p in enumerate(picks, 1)]
         dispatcher.utter_message(
@@ -70,7 +78,21 @@ class ActionRecommendProducts(Action):
                               for p in picks]},
         )
         await _promote(dispatcher, tracker, picks[0].product.sku, language)
-        return [SlotSet("recommended_skus", [p.product.sku for p in picks])]
+        skus = [p.product.sku for p in picks]
+        return [SlotSet("recommended_skus", skus),
+                SlotSet("recommendation_state", {"seen": list(dict.fromkeys(seen + skus)),
+                                                 "budget": list(budget) if budget else None})]
+
+
+def _state(value: Any) -> dict[str, Any]:
+    """The ``recommendation_state`` slot, checked: ``{"seen": [sku...], "budget": (low, high) | None}``."""
+    value = value if isinstance(value, dict) else {}
+    seen = [s for s in value.get("seen") or [] if isinstance(s, str)]
+    raw = value.get("budget")
+    budget: Budget | None = None
+    if isinstance(raw, list) and len(raw) == 2 and all(b is None or isinstance(b, (int, float)) for b in raw):
+        budget = (raw[0], raw[1])
+    return {"seen": seen, "budget": budget}
 
 
 async def _promote(dispatcher: CollectingDispatcher, tracker: Tracker, sku: str, language: str) -> None:

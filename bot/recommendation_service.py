@@ -14,7 +14,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
@@ -61,6 +61,80 @@ def parse_refinement(text: str) -> Refinement:
     return "other"
 
 
+_MULTIPLIERS = {"k": 1e3, "千": 1e3, "w": 1e4, "万": 1e4}
+_ZH_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+#: An amount: digits (with thousands separators or a decimal point) or one Chinese digit, then
+#: an optional multiplier (5k, 1.5万, 三千) and currency.
+#: Not an amount when a unit follows ("4-6岁", "at least 8GB", "under 6 inches").
+_AMOUNT = (r"[¥￥$]?\s*(\d+(?:,\d{3})*(?:\.\d+)?(?![\d.,]*\d)|[一二两三四五六七八九])\s*(k|千|w|万)?\s*"
+           r"(?:元|块钱|块|rmb|yuan|cny|dollars?|bucks)?"
+           r"(?!\s*(?:岁|周岁|个月|years?|yrs?|-year|months?|gb|tb|mah|寸|英寸|inch|cm|mm|kg|hz|mp|号|人|个|件|本|天|days?))")
+_BUDGETS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (kind, re.compile(pattern, re.IGNORECASE))
+    for kind, pattern in (
+        ("between", rf"(?:between|from)\s*{_AMOUNT}\s*(?:and|to|-|–)\s*{_AMOUNT}"),
+        ("between", rf"{_AMOUNT}\s*(?:到|至|-|–|~|～)\s*{_AMOUNT}"),
+        ("around", rf"(?:around|about|roughly|approximately)\s*{_AMOUNT}"),
+        ("around", rf"{_AMOUNT}\s*左右"),
+        ("max", rf"(?:under|below|less than|within|up to|no more than|not more than|at most|max(?:imum)?|"
+                rf"budget(?: is| of)?)\s*(?:of\s*)?{_AMOUNT}"),
+        ("max", rf"{_AMOUNT}\s*(?:以内|以下|之内|or less|or under|max)"),
+        ("max", rf"(?:不超过|低于|少于|不到|预算)\s*{_AMOUNT}"),
+        ("min", rf"(?:over|above|more than|at least)\s*{_AMOUNT}"),
+        ("min", rf"{_AMOUNT}\s*(?:以上|起|or more)"),
+        ("min", rf"(?:高于|超过|不低于)\s*{_AMOUNT}"),
+    )
+)
+
+Budget = tuple[float | None, float | None]
+
+
+def _amount(number: str, multiplier: str | None) -> float:
+    value = float(_ZH_DIGITS[number]) if number in _ZH_DIGITS else float(number.replace(",", ""))
+    return value * _MULTIPLIERS.get((multiplier or "").lower(), 1.0)
+
+
+def parse_budget(text: str) -> Budget | None:
+    """The price range a message asks for, ``(low, high)`` with ``None`` for an open end.
+
+    "Around" means within 20 %. Amounts are in the catalog's currency.
+
+    Example:
+        >>> parse_budget("headphones under 300 yuan"), parse_budget("预算1500以内的手机")
+        ((None, 300.0), (None, 1500.0))
+        >>> parse_budget("a laptop around 5k"), parse_budget("1000到2000之间"), parse_budget("hi")
+        ((4000.0, 6000.0), (1000.0, 2000.0), None)
+    """
+    for kind, pattern in _BUDGETS:
+        match = pattern.search(text)
+        if match is None:
+            continue
+        groups = match.groups()
+        first = _amount(groups[0], groups[1])
+        if kind == "between":
+            second = _amount(groups[2], groups[3])
+            return (min(first, second), max(first, second))
+        if kind == "around":
+            return (round(first * 0.8, 2), round(first * 1.2, 2))
+        return (None, first) if kind == "max" else (first, None)
+    return None
+
+
+def budget_text(budget: Budget, language: str) -> str:
+    """``under ¥1,500`` / ``¥1,500以内``, ``¥1,000–¥2,000``, ``from ¥800`` / ``¥800以上``."""
+    from bot.replies import price_text
+
+    low, high = budget
+    lo = price_text(low, "CNY", language) if low else None
+    hi = price_text(high, "CNY", language) if high is not None else None
+    zh = language == "zh"
+    if lo and hi:
+        return f"{lo}–{hi}"
+    if hi:
+        return f"{hi}以内" if zh else f"under {hi}"
+    return f"{lo}以上" if zh else f"from {lo}"
+
+
 @dataclass(frozen=True)
 class Pick:
     """One recommended product and the reason shown to the customer."""
@@ -71,6 +145,11 @@ class Pick:
     reason: str
 
 
+def _mentions(word: str, text: str) -> bool:
+    """Whether ``word`` stands on its own in ``text`` (Chinese characters around it count as space)."""
+    return re.search(rf"(?<![a-z0-9]){re.escape(word.lower())}(?![a-z0-9])", text.lower()) is not None
+
+
 def _names_product(text: str, product: ProductInfo) -> bool:
     """Whether ``text`` names ``product`` by brand or model (English or Chinese name)."""
     lowered = text.lower()
@@ -78,8 +157,8 @@ def _names_product(text: str, product: ProductInfo) -> bool:
     model = product.name_en.split()[-1].lower() if product.name_en else ""
     brand_zh = product.name_zh[:2] if product.name_zh else ""
     return bool(
-        (brand and re.search(rf"\b{re.escape(brand)}\b", lowered))
-        or (len(model) >= 2 and re.search(rf"\b{re.escape(model)}\b", lowered) and any(c.isdigit() for c in model))
+        (brand and _mentions(brand, lowered))
+        or (len(model) >= 2 and _mentions(model, lowered) and any(c.isdigit() for c in model))
         or (brand_zh and not brand_zh.isascii() and brand_zh in text)
     )
 
@@ -99,6 +178,25 @@ _REFINED_REASONS: dict[str, tuple[str, str]] = {
 def _refined_reason(refinement: str, language: str) -> str:
     english, chinese = _REFINED_REASONS[refinement]
     return chinese if language == "zh" else english
+
+
+def _brands_named(text: str, products: Sequence[ProductInfo]) -> set[str]:
+    """Brands of ``products`` that ``text`` names (the English brand, or the Chinese name's start)."""
+    lowered = text.lower()
+    named = set()
+    for p in products:
+        zh = p.name_zh[:2] if p.name_zh and not p.name_zh[:2].isascii() else ""
+        if p.brand and (_mentions(p.brand, lowered) or (zh and zh in text)):
+            named.add(p.brand)
+    return named
+
+
+def _within(pick: Pick, budget: Budget | None, language: str) -> Pick:
+    """``pick`` whose "you asked for" reason also names the budget it keeps to."""
+    if budget is None or pick.reason_kind != "asked":
+        return pick
+    sep = "，" if language == "zh" else ", "
+    return replace(pick, reason=pick.reason + sep + budget_text(budget, language))
 
 
 def _welcome_interests(profile: ProfileView | None) -> list[str]:
@@ -245,6 +343,9 @@ class RecommendationService:
         previous: Sequence[str] = (),
         refinement: Refinement | None = None,
         content_only: bool = False,
+        *,
+        seen: Sequence[str] = (),
+        budget: Budget | None = None,
     ) -> list[Pick]:
         """Picks for a recommendation request or a follow-up refining ``previous`` picks.
 
@@ -258,6 +359,9 @@ class RecommendationService:
                 ("anything else to recommend?") excludes them.
             refinement: ``None`` for a fresh request, else how to change ``previous``.
             content_only: rank by meaning only (what a catalog without behaviour gets).
+            seen: every SKU shown since the request being refined (a refinement skips them
+                all, so "more options" twice does not bring the first picks back).
+            budget: the price range asked for (:func:`parse_budget`), ``None`` for any.
 
         Returns:
             Up to ``k`` picks, best first, each with a reason.
@@ -265,6 +369,8 @@ class RecommendationService:
         model = None if content_only else self.model()
         by_sku = {p.sku: p for p in self.search.products}
         shown = [by_sku[s] for s in previous if s in by_sku]
+        if refinement == "other" and _brands_named(text, shown):
+            refinement = "other_brand"  # "not Nova": a brand of the last picks, by name
         if refinement is not None and shown:
             categories = sorted({p.category for p in shown})
         else:
@@ -274,7 +380,7 @@ class RecommendationService:
             # "Recommend something" stays on the side of the business the customer uses most.
             top = next(iter(profile.interests))
             domain = next((p.domain for p in self.search.products if p.category == top), None)
-        allowed = self._filter(categories, shown, refinement, profile, domain)
+        allowed = self._filter(categories, shown, refinement, profile, domain, budget, text)
         # Products count as "asked about" only when the customer names them (brand or model),
         # not when a category request ("recommend me a phone") resembles one of them.
         asked = (
@@ -286,6 +392,7 @@ class RecommendationService:
             asked_about=asked,
             sentiment=self._sentiment(profile),
             exclude=(set(previous) if refinement is not None or not categories else set())
+            | (set(seen) if refinement is not None else set())
             | self._bought.get(sender_id, set()),
             in_stock=lambda sku: sku in by_sku and by_sku[sku].in_stock,
             eligible=allowed,
@@ -305,7 +412,8 @@ class RecommendationService:
             # A catalog without any behaviour yet: rank by meaning (request and profile).
             if model is None and not content_only:
                 logger.info("no interactions yet: content-only recommendations")
-            return self._rank_by_meaning(text, profile, language, k, allowed, context, categories, refinement)
+            by_meaning = self._rank_by_meaning(text, profile, language, k, allowed, context, categories, refinement)
+            return [_within(p, budget, language) for p in by_meaning]
         picks = model.recommend(sender_id, k=k, context=context)
         interests = [c for c, _ in profile.top_interests(3)] if profile is not None else []
         out = []
@@ -328,7 +436,7 @@ class RecommendationService:
                 reason_kind, reason = kind, _meaning_reason(kind, product.category, language)
             else:
                 reason_kind, reason = rec.reason.kind.value, rec.reason.text(language)
-            out.append(Pick(product, float(rec.score), reason_kind, reason))
+            out.append(_within(Pick(product, float(rec.score), reason_kind, reason), budget, language))
         return out
 
     def _filter(
@@ -338,6 +446,8 @@ class RecommendationService:
         refinement: Refinement | None,
         profile: ProfileView | None,
         domain: str | None = None,
+        budget: Budget | None = None,
+        text: str = "",
     ) -> Callable[[str], bool]:
         by_sku = {p.sku: p for p in self.search.products}
         attributes = profile.attributes if profile is not None else {}
@@ -348,7 +458,9 @@ class RecommendationService:
         for p in shown:
             low[p.category] = min(low.get(p.category, p.price), p.price)
             high[p.category] = max(high.get(p.category, p.price), p.price)
-        brands = {p.brand for p in shown if p.brand}
+        # "Not Nova" drops Nova; "another brand" drops every brand just shown.
+        brands = _brands_named(text, shown) or {p.brand for p in shown if p.brand}
+        floor, ceiling = budget if budget is not None else (None, None)
 
         def allowed(sku: str) -> bool:
             product = by_sku.get(sku)
@@ -359,6 +471,8 @@ class RecommendationService:
             if domain is not None and product.domain != domain:
                 return False
             if product.domain == "bank" and eligibility_problems(product, attributes):
+                return False
+            if (floor is not None and product.price < floor) or (ceiling is not None and product.price > ceiling):
                 return False
             if refinement == "cheaper" and product.category in low and product.price >= low[product.category]:
                 return False

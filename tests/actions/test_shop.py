@@ -107,6 +107,28 @@ async def test_a_follow_up_with_nothing_left_says_why_and_keeps_the_last_picks(c
         assert events == []  # the last picks stay, so "I'll take it" still finds them
 
 
+async def test_follow_ups_keep_the_budget_and_never_repeat_a_pick(catalog_services, domain) -> None:
+    first = tracker_for("x1", "推荐一款手机，预算3000以内", "request_recommendation", "zh", message_id="b1")
+    events, messages = await run_action(ActionRecommendProducts(), first, domain)
+    shown, state = events[0]["value"], events[1]["value"]
+    assert set(shown) == {"PH-1", "PH-3"}  # PH-2 costs 4,599
+    assert state == {"seen": shown, "budget": [None, 3000.0]}
+    assert "¥3,000以内" in messages[1]["text"]
+    # "Anything else?": the only other phone is over budget, so there is nothing more to show.
+    more = tracker_for("x1", "还有别的吗", "refine_recommendation", "zh", message_id="b2")
+    more.slots.update(recommended_skus=shown, recommendation_state=state)
+    events, messages = await run_action(ActionRecommendProducts(), more, domain)
+    assert events == [] and messages[0]["text"] == "目前能为您推荐的手机就是这些了。要不要看看其他品类？"
+    # Without the budget, the next follow-up shows PH-2, and after it nothing again.
+    more = tracker_for("x2", "other options?", "refine_recommendation", "en", message_id="b3")
+    more.slots.update(recommended_skus=["PH-3"], recommendation_state={"seen": ["PH-1", "PH-3"], "budget": None})
+    events, _ = await run_action(ActionRecommendProducts(), more, domain)
+    assert events[0]["value"] == ["PH-2"] and events[1]["value"]["seen"] == ["PH-1", "PH-3", "PH-2"]
+    more.slots.update(recommended_skus=["PH-2"], recommendation_state=events[1]["value"])
+    events, messages = await run_action(ActionRecommendProducts(), more, domain)
+    assert events == [] and messages[0]["text"].startswith("That's everything I can offer you in phones")
+
+
 async def test_order_status_after_an_angry_message_opens_with_understanding(catalog_services, domain) -> None:
     tracker = tracker_for("angry", "where is my parcel?? it is taking forever", "order_status", "en",
                           sentiment={"label": "negative", "confidence": 0.9, "polarity": -0.8},

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from bot.recommendation_service import parse_refinement
+from bot.recommendation_service import budget_text, parse_budget, parse_refinement
 
 
 @pytest.fixture()
@@ -154,3 +154,60 @@ def test_a_customer_known_only_from_the_chat_keeps_to_their_interests(shop) -> N
     # A customer with behaviour still gets the behaviour models' picks and reasons.
     alice = shop.recommendations.recommend("alice", "recommend me something", profile, "en")
     assert alice[0].product.sku == "HP-1" and "Nova X5 smartphone" in alice[0].reason
+
+
+@pytest.mark.parametrize(("text", "budget"), [
+    ("headphones under 300 yuan", (None, 300.0)),
+    ("推荐个手机，预算1500以内", (None, 1500.0)),
+    ("any laptops below 5,000?", (None, 5000.0)),
+    ("a laptop around 5k", (4000.0, 6000.0)),
+    ("预算三千左右", (2400.0, 3600.0)),
+    ("1000到2000之间的耳机", (1000.0, 2000.0)),
+    ("between ¥1,000 and ¥2,500", (1000.0, 2500.0)),
+    ("1.5万以内的电脑", (None, 15000.0)),
+    ("不超过两千", (None, 2000.0)),
+    ("something over 800 please", (800.0, None)),
+    ("2000以上的", (2000.0, None)),
+    # numbers that are not prices
+    ("a phone with a 5000 mAh battery", None),
+    ("toys for 4-6岁的孩子", None),
+    ("at least 8GB of RAM", None),
+    ("a screen under 6 inches", None),
+    ("over 1,000 years old", None),
+    ("a phone from 2023", None),
+    ("recommend me something", None),
+])
+def test_parse_budget(text: str, budget) -> None:
+    assert parse_budget(text) == budget
+
+
+def test_budget_text_in_both_languages() -> None:
+    assert budget_text((None, 1500.0), "en") == "under ¥1,500"
+    assert budget_text((None, 1500.0), "zh") == "¥1,500以内"
+    assert budget_text((1000.0, 2000.0), "en") == "¥1,000–¥2,000"
+    assert budget_text((800.0, None), "zh") == "¥800以上"
+
+
+def test_a_budget_keeps_the_picks_within_it_and_says_so(shop) -> None:
+    service = shop.recommendations
+    picks = service.recommend("gina", "a phone under 3000 yuan", None, "en", budget=(None, 3000.0))
+    assert {p.product.sku for p in picks} == {"PH-1", "PH-3"}
+    assert all(p.reason == "matches the phones you asked for, under ¥3,000" for p in picks)
+    zh = service.recommend("gina", "3000元以上的手机", None, "zh", budget=(3000.0, None))
+    assert [p.product.sku for p in zh] == ["PH-2"] and zh[0].reason == "符合您想要的手机，¥3,000以上"
+
+
+def test_a_refinement_skips_everything_shown_since_the_request(shop) -> None:
+    service = shop.recommendations
+    more = service.recommend("hal", "other options?", None, "en", previous=["PH-2"], refinement="other",
+                             seen=["PH-1", "PH-2"])
+    assert [p.product.sku for p in more] == ["PH-3"]
+
+
+def test_naming_a_brand_of_the_last_picks_drops_only_that_brand(shop) -> None:
+    picks = shop.recommendations.recommend("ivy", "not Nova", None, "en", previous=["PH-1", "PH-2"],
+                                           refinement="other")
+    assert {p.product.sku for p in picks} == {"PH-3"}  # not Nova; Pixelon (PH-2) was just shown
+    again = shop.recommendations.recommend("ivy", "不要Pixelon的", None, "zh", previous=["PH-2", "PH-3"],
+                                           refinement="other")
+    assert {p.product.sku for p in again} == {"PH-1"} and again[0].reason == "换了个品牌"
