@@ -19,7 +19,7 @@ from bot import metrics
 from bot.errors import IPMError
 from bot.generation import generation_service
 from bot.orders import latest_purchase
-from bot.recommendation_service import Budget, parse_budget, parse_refinement
+from bot.recommendation_service import Budget, parse_budget, parse_refinement, refused_brands
 from bot.replies import brand_list, category_list, date_text, product_details, product_line
 from bot.services import get_services
 
@@ -45,14 +45,18 @@ class ActionRecommendProducts(Action):
         state = _state(tracker.get_slot("recommendation_state"))
         budget = parse_budget(text)
         seen: list[str] = []
+        avoid: list[str] = []
+        services = get_services()
         if refinement is not None:
             seen = state["seen"] or previous
             budget = budget or state["budget"]
-        services = get_services()
+            by_sku = {p.sku: p for p in services.product_search.products}
+            shown = [by_sku[sku] for sku in previous if sku in by_sku]
+            avoid = sorted(set(state["avoid_brands"]) | refused_brands(text, refinement, shown))
         try:
             profile = await asyncio.to_thread(services.profiles.get_profile, tracker.sender_id)
             picks = await asyncio.to_thread(
-                functools.partial(services.recommendations.recommend, seen=seen, budget=budget),
+                functools.partial(services.recommendations.recommend, seen=seen, budget=budget, avoid_brands=avoid),
                 tracker.sender_id, text, profile, language, 3, previous, refinement,
             )
         except IPMError as exc:
@@ -60,8 +64,6 @@ class ActionRecommendProducts(Action):
         if not picks and refinement is not None:
             # Nothing cheaper (pricier, of another brand...): say so, and keep the last picks,
             # which the customer may still take ("OK, I'll take the first one").
-            by_sku = {p.sku: p for p in services.product_search.products}
-            shown = [by_sku[sku] for sku in previous if sku in by_sku]
             await tailored(dispatcher, tracker, language, f"refined_none_{refinement}",
                            category=category_list(shown, language), brand=brand_list(shown, language))
             return []
@@ -81,18 +83,20 @@ class ActionRecommendProducts(Action):
         skus = [p.product.sku for p in picks]
         return [SlotSet("recommended_skus", skus),
                 SlotSet("recommendation_state", {"seen": list(dict.fromkeys(seen + skus)),
-                                                 "budget": list(budget) if budget else None})]
+                                                 "budget": list(budget) if budget else None,
+                                                 "avoid_brands": avoid})]
 
 
 def _state(value: Any) -> dict[str, Any]:
-    """The ``recommendation_state`` slot, checked: ``{"seen": [sku...], "budget": (low, high) | None}``."""
+    """The ``recommendation_state`` slot, checked: seen SKUs, budget ``(low, high)`` or None, refused brands."""
     value = value if isinstance(value, dict) else {}
     seen = [s for s in value.get("seen") or [] if isinstance(s, str)]
     raw = value.get("budget")
     budget: Budget | None = None
     if isinstance(raw, list) and len(raw) == 2 and all(b is None or isinstance(b, (int, float)) for b in raw):
         budget = (raw[0], raw[1])
-    return {"seen": seen, "budget": budget}
+    avoid = [b for b in value.get("avoid_brands") or [] if isinstance(b, str)]
+    return {"seen": seen, "budget": budget, "avoid_brands": avoid}
 
 
 async def _promote(dispatcher: CollectingDispatcher, tracker: Tracker, sku: str, language: str) -> None:

@@ -13,7 +13,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -175,9 +175,26 @@ _REFINED_REASONS: dict[str, tuple[str, str]] = {
 }
 
 
-def _refined_reason(refinement: str, language: str) -> str:
+def _refined_reason(refinement: str, language: str, named: Collection[str] = ()) -> str:
+    if refinement == "other_brand" and named:
+        brands = "、".join(sorted(named)) if language == "zh" else " or ".join(sorted(named))
+        return f"不是您不想要的{brands}" if language == "zh" else f"not {brands}, as you asked"
     english, chinese = _REFINED_REASONS[refinement]
     return chinese if language == "zh" else english
+
+
+def refused_brands(text: str, refinement: Refinement | None, shown: Sequence[ProductInfo]) -> set[str]:
+    """The brands a follow-up turns down: those it names among ``shown`` ("not Nova"), else,
+    for "another brand", every brand of ``shown``.
+
+    Example:
+        >>> refused_brands("hello", "cheaper", [])
+        set()
+    """
+    named = _brands_named(text, shown)
+    if named or refinement != "other_brand":
+        return named
+    return {p.brand for p in shown if p.brand}
 
 
 def _brands_named(text: str, products: Sequence[ProductInfo]) -> set[str]:
@@ -346,6 +363,7 @@ class RecommendationService:
         *,
         seen: Sequence[str] = (),
         budget: Budget | None = None,
+        avoid_brands: Collection[str] = (),
     ) -> list[Pick]:
         """Picks for a recommendation request or a follow-up refining ``previous`` picks.
 
@@ -362,6 +380,7 @@ class RecommendationService:
             seen: every SKU shown since the request being refined (a refinement skips them
                 all, so "more options" twice does not bring the first picks back).
             budget: the price range asked for (:func:`parse_budget`), ``None`` for any.
+            avoid_brands: brands turned down earlier in the follow-ups (with a refinement).
 
         Returns:
             Up to ``k`` picks, best first, each with a reason.
@@ -369,7 +388,8 @@ class RecommendationService:
         model = None if content_only else self.model()
         by_sku = {p.sku: p for p in self.search.products}
         shown = [by_sku[s] for s in previous if s in by_sku]
-        if refinement == "other" and _brands_named(text, shown):
+        named = _brands_named(text, shown) if refinement is not None else set()
+        if refinement == "other" and named:
             refinement = "other_brand"  # "not Nova": a brand of the last picks, by name
         if refinement is not None and shown:
             categories = sorted({p.category for p in shown})
@@ -380,7 +400,8 @@ class RecommendationService:
             # "Recommend something" stays on the side of the business the customer uses most.
             top = next(iter(profile.interests))
             domain = next((p.domain for p in self.search.products if p.category == top), None)
-        allowed = self._filter(categories, shown, refinement, profile, domain, budget, text)
+        refused = refused_brands(text, refinement, shown) | (set(avoid_brands) if refinement is not None else set())
+        allowed = self._filter(categories, shown, refinement, profile, domain, budget, refused)
         # Products count as "asked about" only when the customer names them (brand or model),
         # not when a category request ("recommend me a phone") resembles one of them.
         asked = (
@@ -412,7 +433,8 @@ class RecommendationService:
             # A catalog without any behaviour yet: rank by meaning (request and profile).
             if model is None and not content_only:
                 logger.info("no interactions yet: content-only recommendations")
-            by_meaning = self._rank_by_meaning(text, profile, language, k, allowed, context, categories, refinement)
+            by_meaning = self._rank_by_meaning(text, profile, language, k, allowed, context, categories, refinement,
+                                               named)
             return [_within(p, budget, language) for p in by_meaning]
         picks = model.recommend(sender_id, k=k, context=context)
         interests = [c for c, _ in profile.top_interests(3)] if profile is not None else []
@@ -428,7 +450,7 @@ class RecommendationService:
             if refinement is not None and refinement in _REFINED_REASONS:
                 # The customer asked for this change: say how the pick differs from the last ones,
                 # not that they asked for its category (the last picks may have been unasked).
-                reason_kind, reason = refinement, _refined_reason(refinement, language)
+                reason_kind, reason = refinement, _refined_reason(refinement, language, named)
             elif product.category in categories and (generic or foreign or refinement is not None):
                 reason_kind, reason = "asked", _asked_reason(product.category, language)
             elif foreign:
@@ -447,7 +469,7 @@ class RecommendationService:
         profile: ProfileView | None,
         domain: str | None = None,
         budget: Budget | None = None,
-        text: str = "",
+        refused: Collection[str] = (),
     ) -> Callable[[str], bool]:
         by_sku = {p.sku: p for p in self.search.products}
         attributes = profile.attributes if profile is not None else {}
@@ -458,8 +480,6 @@ class RecommendationService:
         for p in shown:
             low[p.category] = min(low.get(p.category, p.price), p.price)
             high[p.category] = max(high.get(p.category, p.price), p.price)
-        # "Not Nova" drops Nova; "another brand" drops every brand just shown.
-        brands = _brands_named(text, shown) or {p.brand for p in shown if p.brand}
         floor, ceiling = budget if budget is not None else (None, None)
 
         def allowed(sku: str) -> bool:
@@ -478,7 +498,7 @@ class RecommendationService:
                 return False
             if refinement == "pricier" and product.category in high and product.price <= high[product.category]:
                 return False
-            return not (refinement == "other_brand" and product.brand in brands)
+            return product.brand not in refused
 
         return allowed
 
@@ -492,6 +512,7 @@ class RecommendationService:
         context: RecommendContext,
         categories: Sequence[str],
         refinement: Refinement | None = None,
+        named: Collection[str] = (),
     ) -> list[Pick]:
         request = self.search.similarities(self.search.embed(text))
         vector = profile.text_vector if profile is not None else None
@@ -518,7 +539,7 @@ class RecommendationService:
                 continue
             per_category[product.category] = per_category.get(product.category, 0) + 1
             if refinement is not None and refinement in _REFINED_REASONS:
-                picks.append(Pick(product, float(score), refinement, _refined_reason(refinement, language)))
+                picks.append(Pick(product, float(score), refinement, _refined_reason(refinement, language, named)))
             else:
                 kind = ("asked" if product.category in categories else "praised_category"
                         if product.category in liked else "matches_category" if product.category in interests

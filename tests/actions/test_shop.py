@@ -112,7 +112,7 @@ async def test_follow_ups_keep_the_budget_and_never_repeat_a_pick(catalog_servic
     events, messages = await run_action(ActionRecommendProducts(), first, domain)
     shown, state = events[0]["value"], events[1]["value"]
     assert set(shown) == {"PH-1", "PH-3"}  # PH-2 costs 4,599
-    assert state == {"seen": shown, "budget": [None, 3000.0]}
+    assert state == {"seen": shown, "budget": [None, 3000.0], "avoid_brands": []}
     assert "¥3,000以内" in messages[1]["text"]
     # "Anything else?": the only other phone is over budget, so there is nothing more to show.
     more = tracker_for("x1", "还有别的吗", "refine_recommendation", "zh", message_id="b2")
@@ -127,6 +127,13 @@ async def test_follow_ups_keep_the_budget_and_never_repeat_a_pick(catalog_servic
     more.slots.update(recommended_skus=["PH-2"], recommendation_state=events[1]["value"])
     events, messages = await run_action(ActionRecommendProducts(), more, domain)
     assert events == [] and messages[0]["text"].startswith("That's everything I can offer you in phones")
+
+
+async def test_a_brand_turned_down_stays_out_of_the_follow_ups(catalog_services, domain) -> None:
+    first = tracker_for("w1", "not Nova", "refine_recommendation", "en", message_id="n1")
+    first.slots.update(recommended_skus=["PH-1"], recommendation_state={"seen": ["PH-1"], "budget": None})
+    events, _ = await run_action(ActionRecommendProducts(), first, domain)
+    assert "PH-1" not in events[0]["value"] and events[1]["value"]["avoid_brands"] == ["Nova"]
 
 
 async def test_order_status_after_an_angry_message_opens_with_understanding(catalog_services, domain) -> None:

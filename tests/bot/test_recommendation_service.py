@@ -210,4 +210,9 @@ def test_naming_a_brand_of_the_last_picks_drops_only_that_brand(shop) -> None:
     assert {p.product.sku for p in picks} == {"PH-3"}  # not Nova; Pixelon (PH-2) was just shown
     again = shop.recommendations.recommend("ivy", "不要Pixelon的", None, "zh", previous=["PH-2", "PH-3"],
                                            refinement="other")
-    assert {p.product.sku for p in again} == {"PH-1"} and again[0].reason == "换了个品牌"
+    assert {p.product.sku for p in again} == {"PH-1"} and again[0].reason == "不是您不想要的Pixelon"
+    assert picks[0].reason == "not Nova, as you asked"
+    # Brands turned down earlier in the follow-ups stay out.
+    later = shop.recommendations.recommend("ivy", "another brand", None, "en", previous=["PH-3"],
+                                           refinement="other_brand", avoid_brands=["Nova"])
+    assert {p.product.sku for p in later} == {"PH-2"}
