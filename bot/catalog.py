@@ -46,6 +46,24 @@ CATEGORY_LABELS: dict[str, tuple[str, str]] = {
     "insurance": ("insurance", "保险"),
 }
 
+#: Other words customers use for the demo categories (matched like the labels: English as whole
+#: words, singular or plural; Chinese as substrings). Only words that name nothing else.
+CATEGORY_ALIASES: dict[str, tuple[str, ...]] = {
+    "phones": ("smartphone", "cellphone", "mobile phone"),
+    "laptops": ("notebook computer", "笔记本", "电脑"),
+    "headphones": ("earbud", "earphone", "headset", "耳麦"),
+    "smartwatches": ("smart watch", "fitness tracker", "手表", "手环"),
+    "home_appliances": ("vacuum cleaner", "fridge", "washing machine", "家电", "吸尘器", "冰箱", "洗衣机"),
+    "kitchen": ("cookware", "厨具"),
+    "beauty": ("skincare", "makeup", "cosmetic", "lipstick", "护肤", "化妆品", "口红", "面霜"),
+    "sportswear": ("sneaker", "running shoe", "运动鞋", "跑鞋"),
+    "books": ("novel", "小说"),
+    "groceries": ("snack", "零食"),
+    "baby_toys": ("toy", "玩具"),
+    "deposit": ("savings", "fixed deposit", "time deposit", "存钱", "储蓄", "定期存款"),
+    "loan": ("mortgage", "borrow", "房贷", "车贷", "借钱"),
+}
+
 #: Display names of review/conversation aspects, ``{id: (English, Chinese)}``.
 ASPECT_LABELS: dict[str, tuple[str, str]] = {
     "delivery": ("delivery", "物流配送"),

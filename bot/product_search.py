@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from bot.catalog import CATEGORY_LABELS, ProductInfo, category_label
+from bot.catalog import CATEGORY_ALIASES, CATEGORY_LABELS, ProductInfo, category_label
 from bot.encoder import Encoder
 
 logger = logging.getLogger(__name__)
@@ -33,7 +33,8 @@ def _product_texts(product: ProductInfo) -> tuple[str, str]:
 
 def _names_category(text: str, category: str) -> bool:
     """Whether ``text`` names ``category`` in English (as a word, singular or plural) or Chinese."""
-    for label in CATEGORY_LABELS.get(category, (category.replace("_", " "),)):
+    labels = CATEGORY_LABELS.get(category, (category.replace("_", " "),)) + CATEGORY_ALIASES.get(category, ())
+    for label in labels:
         if label.isascii():
             stem = re.escape(label.lower().removesuffix("s"))
             if re.search(rf"\b{stem}s?\b", text.lower()):

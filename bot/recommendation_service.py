@@ -48,6 +48,9 @@ _REFINEMENTS: tuple[tuple[Refinement, re.Pattern[str]], ...] = (
 )
 
 
+_GIFT = re.compile(r"\b(?:gifts?|presents?)\b|礼物|礼品|送给|送人", re.IGNORECASE)
+
+
 def parse_refinement(text: str) -> Refinement:
     """How a follow-up wants the last recommendations changed ("other" when unsure).
 
@@ -396,7 +399,9 @@ class RecommendationService:
         else:
             categories = self.search.categories(text)
         domain = None
-        if not categories and profile is not None and profile.interests:
+        if not categories and _GIFT.search(text):
+            domain = "shop"  # a present is bought in the shop, whatever the customer's bank products
+        elif not categories and profile is not None and profile.interests:
             # "Recommend something" stays on the side of the business the customer uses most.
             top = next(iter(profile.interests))
             domain = next((p.domain for p in self.search.products if p.category == top), None)
@@ -422,11 +427,12 @@ class RecommendationService:
         # A customer known only from the chat (interests, what they wrote, no behaviour) gets
         # nothing personal from the behaviour models: "recommend something" after asking about
         # phones should stay with phones, not fall back to what is popular with everyone.
+        category_domain = {p.category: p.domain for p in self.search.products}
         chat_only = (
             model is not None
             and not categories
             and refinement is None
-            and bool(_welcome_interests(profile))
+            and any(domain is None or category_domain.get(c) == domain for c in _welcome_interests(profile))
             and sender_id not in self._known
         )
         if model is None or chat_only:
@@ -481,6 +487,11 @@ class RecommendationService:
             low[p.category] = min(low.get(p.category, p.price), p.price)
             high[p.category] = max(high.get(p.category, p.price), p.price)
         floor, ceiling = budget if budget is not None else (None, None)
+        # "More premium" goes past the budget's ceiling, "cheaper" below its floor.
+        if refinement == "pricier":
+            ceiling = None
+        elif refinement == "cheaper":
+            floor = None
 
         def allowed(sku: str) -> bool:
             product = by_sku.get(sku)

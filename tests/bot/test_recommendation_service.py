@@ -216,3 +216,23 @@ def test_naming_a_brand_of_the_last_picks_drops_only_that_brand(shop) -> None:
     later = shop.recommendations.recommend("ivy", "another brand", None, "en", previous=["PH-3"],
                                            refinement="other_brand", avoid_brands=["Nova"])
     assert {p.product.sku for p in later} == {"PH-2"}
+
+
+def test_a_gift_is_looked_for_in_the_shop(shop) -> None:
+    # Her interests are on the bank side; a present still comes from the shop.
+    from bot.profiles import ProfileService
+
+    profiles = ProfileService(shop.store)
+    profiles.record_message("kim", "which credit card suits me", "en", intent="request_recommendation",
+                            sentiment=0.0, categories=["credit_card"], event_id="k1")
+    profile = profiles.get_profile("kim")
+    assert {p.product.domain for p in shop.recommendations.recommend("kim", "recommend something", profile, "en")} \
+        == {"bank"}
+    gift = shop.recommendations.recommend("kim", "a gift for my mom", profile, "en")
+    assert gift and {p.product.domain for p in gift} == {"shop"}
+
+
+def test_more_premium_goes_past_the_budget_ceiling(shop) -> None:
+    picks = shop.recommendations.recommend("lee", "something more premium", None, "en", previous=["PH-3"],
+                                           refinement="pricier", seen=["PH-3"], budget=(None, 2000.0))
+    assert {p.product.sku for p in picks} == {"PH-1", "PH-2"}
