@@ -19,7 +19,13 @@ from bot import metrics
 from bot.errors import IPMError
 from bot.generation import generation_service
 from bot.orders import latest_purchase
-from bot.recommendation_service import Budget, parse_budget, parse_refinement, refused_brands
+from bot.recommendation_service import (
+    Budget,
+    effective_budget,
+    parse_budget,
+    parse_refinement,
+    refused_brands,
+)
 from bot.replies import brand_list, category_list, date_text, product_details, product_line
 from bot.services import get_services
 
@@ -49,7 +55,7 @@ class ActionRecommendProducts(Action):
         services = get_services()
         if refinement is not None:
             seen = state["seen"] or previous
-            budget = budget or state["budget"]
+            budget = effective_budget(budget or state["budget"], refinement)
             by_sku = {p.sku: p for p in services.product_search.products}
             shown = [by_sku[sku] for sku in previous if sku in by_sku]
             avoid = sorted(set(state["avoid_brands"]) | refused_brands(text, refinement, shown))

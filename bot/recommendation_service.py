@@ -178,6 +178,28 @@ _REFINED_REASONS: dict[str, tuple[str, str]] = {
 }
 
 
+def _more_reason(category: str, language: str) -> str:
+    label = category_label(category, language)
+    return f"更多{label}，和刚才推荐的同类" if language == "zh" else f"more {label} like the ones I just showed you"
+
+
+def effective_budget(budget: Budget | None, refinement: Refinement | None) -> Budget | None:
+    """The budget a follow-up keeps: "more premium" lifts its ceiling, "cheaper" its floor.
+
+    Example:
+        >>> effective_budget((100.0, 500.0), "pricier"), effective_budget((100.0, 500.0), "cheaper")
+        ((100.0, None), (None, 500.0))
+    """
+    if budget is None:
+        return None
+    low, high = budget
+    if refinement == "pricier":
+        high = None
+    elif refinement == "cheaper":
+        low = None
+    return None if low is None and high is None else (low, high)
+
+
 def _refined_reason(refinement: str, language: str, named: Collection[str] = ()) -> str:
     if refinement == "other_brand" and named:
         brands = "、".join(sorted(named)) if language == "zh" else " or ".join(sorted(named))
@@ -232,6 +254,8 @@ def _meaning_reason(kind: str, category: str, language: str) -> str:
     zh = language == "zh"
     if kind == "asked":
         return _asked_reason(category, language)
+    if kind == "more_like_these":
+        return _more_reason(category, language)
     if kind == "praised_category":
         return f"您对{label}评价很好" if zh else f"you spoke highly of {label}"
     if kind == "matches_category":
@@ -457,7 +481,10 @@ class RecommendationService:
                 # The customer asked for this change: say how the pick differs from the last ones,
                 # not that they asked for its category (the last picks may have been unasked).
                 reason_kind, reason = refinement, _refined_reason(refinement, language, named)
-            elif product.category in categories and (generic or foreign or refinement is not None):
+            elif refinement is not None and (generic or foreign):
+                # "Show me more": the category came from the last picks, not from the customer.
+                reason_kind, reason = "more_like_these", _more_reason(product.category, language)
+            elif product.category in categories and (generic or foreign):
                 reason_kind, reason = "asked", _asked_reason(product.category, language)
             elif foreign:
                 kind = "matches_category" if product.category in interests else "popular"
@@ -486,12 +513,7 @@ class RecommendationService:
         for p in shown:
             low[p.category] = min(low.get(p.category, p.price), p.price)
             high[p.category] = max(high.get(p.category, p.price), p.price)
-        floor, ceiling = budget if budget is not None else (None, None)
-        # "More premium" goes past the budget's ceiling, "cheaper" below its floor.
-        if refinement == "pricier":
-            ceiling = None
-        elif refinement == "cheaper":
-            floor = None
+        floor, ceiling = effective_budget(budget, refinement) or (None, None)
 
         def allowed(sku: str) -> bool:
             product = by_sku.get(sku)
@@ -552,9 +574,9 @@ class RecommendationService:
             if refinement is not None and refinement in _REFINED_REASONS:
                 picks.append(Pick(product, float(score), refinement, _refined_reason(refinement, language, named)))
             else:
-                kind = ("asked" if product.category in categories else "praised_category"
-                        if product.category in liked else "matches_category" if product.category in interests
-                        else "content")
+                kind = ("more_like_these" if refinement is not None else "asked" if product.category in categories
+                        else "praised_category" if product.category in liked
+                        else "matches_category" if product.category in interests else "content")
                 picks.append(Pick(product, float(score), kind, _meaning_reason(kind, product.category, language)))
             if len(picks) == k:
                 break

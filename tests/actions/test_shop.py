@@ -129,6 +129,13 @@ async def test_follow_ups_keep_the_budget_and_never_repeat_a_pick(catalog_servic
     assert events == [] and messages[0]["text"].startswith("That's everything I can offer you in phones")
 
 
+async def test_more_premium_drops_the_budget_ceiling_for_the_rest_of_the_follow_ups(catalog_services, domain) -> None:
+    up = tracker_for("v1", "something more premium", "refine_recommendation", "en", message_id="p1")
+    up.slots.update(recommended_skus=["PH-3"], recommendation_state={"seen": ["PH-3"], "budget": [None, 2000.0]})
+    events, _ = await run_action(ActionRecommendProducts(), up, domain)
+    assert set(events[0]["value"]) == {"PH-1", "PH-2"} and events[1]["value"]["budget"] is None
+
+
 async def test_a_brand_turned_down_stays_out_of_the_follow_ups(catalog_services, domain) -> None:
     first = tracker_for("w1", "not Nova", "refine_recommendation", "en", message_id="n1")
     first.slots.update(recommended_skus=["PH-1"], recommendation_state={"seen": ["PH-1"], "budget": None})

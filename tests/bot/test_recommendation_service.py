@@ -202,6 +202,8 @@ def test_a_refinement_skips_everything_shown_since_the_request(shop) -> None:
     more = service.recommend("hal", "other options?", None, "en", previous=["PH-2"], refinement="other",
                              seen=["PH-1", "PH-2"])
     assert [p.product.sku for p in more] == ["PH-3"]
+    # The category came from the last picks: the customer never asked for it.
+    assert more[0].reason == "more phones like the ones I just showed you"
 
 
 def test_naming_a_brand_of_the_last_picks_drops_only_that_brand(shop) -> None:
