@@ -33,6 +33,7 @@ from bot.recommend import (
     ReasonKind,
     RecommendContext,
 )
+from bot.replies import price_text
 from bot.store import Customer, Interaction, Product, Store
 
 logger = logging.getLogger(__name__)
@@ -125,8 +126,6 @@ def parse_budget(text: str) -> Budget | None:
 
 def budget_text(budget: Budget, language: str) -> str:
     """``under ¥1,500`` / ``¥1,500以内``, ``¥1,000–¥2,000``, ``from ¥800`` / ``¥800以上``."""
-    from bot.replies import price_text
-
     low, high = budget
     lo = price_text(low, "CNY", language) if low else None
     hi = price_text(high, "CNY", language) if high is not None else None
@@ -153,16 +152,20 @@ def _mentions(word: str, text: str) -> bool:
     return re.search(rf"(?<![a-z0-9]){re.escape(word.lower())}(?![a-z0-9])", text.lower()) is not None
 
 
-def _names_product(text: str, product: ProductInfo) -> bool:
-    """Whether ``text`` names ``product`` by brand or model (English or Chinese name)."""
-    lowered = text.lower()
-    brand = (product.brand or "").lower()
-    model = product.name_en.split()[-1].lower() if product.name_en else ""
+def _names_brand(text: str, product: ProductInfo) -> bool:
+    """Whether ``text`` names ``product``'s brand (in English, or as its Chinese name starts)."""
     brand_zh = product.name_zh[:2] if product.name_zh else ""
     return bool(
-        (brand and _mentions(brand, lowered))
-        or (len(model) >= 2 and _mentions(model, lowered) and any(c.isdigit() for c in model))
+        (product.brand and _mentions(product.brand, text))
         or (brand_zh and not brand_zh.isascii() and brand_zh in text)
+    )
+
+
+def _names_product(text: str, product: ProductInfo) -> bool:
+    """Whether ``text`` names ``product`` by brand or model (English or Chinese name)."""
+    model = product.name_en.split()[-1].lower() if product.name_en else ""
+    return _names_brand(text, product) or (
+        len(model) >= 2 and _mentions(model, text) and any(c.isdigit() for c in model)
     )
 
 
@@ -223,14 +226,8 @@ def refused_brands(text: str, refinement: Refinement | None, shown: Sequence[Pro
 
 
 def _brands_named(text: str, products: Sequence[ProductInfo]) -> set[str]:
-    """Brands of ``products`` that ``text`` names (the English brand, or the Chinese name's start)."""
-    lowered = text.lower()
-    named = set()
-    for p in products:
-        zh = p.name_zh[:2] if p.name_zh and not p.name_zh[:2].isascii() else ""
-        if p.brand and (_mentions(p.brand, lowered) or (zh and zh in text)):
-            named.add(p.brand)
-    return named
+    """Brands of ``products`` that ``text`` names."""
+    return {p.brand for p in products if p.brand and _names_brand(text, p)}
 
 
 def _within(pick: Pick, budget: Budget | None, language: str) -> Pick:
@@ -423,12 +420,12 @@ class RecommendationService:
         else:
             categories = self.search.categories(text)
         domain = None
+        category_domain = {p.category: p.domain for p in self.search.products} if not categories else {}
         if not categories and _GIFT.search(text):
             domain = "shop"  # a present is bought in the shop, whatever the customer's bank products
         elif not categories and profile is not None and profile.interests:
             # "Recommend something" stays on the side of the business the customer uses most.
-            top = next(iter(profile.interests))
-            domain = next((p.domain for p in self.search.products if p.category == top), None)
+            domain = category_domain.get(next(iter(profile.interests)))
         refused = refused_brands(text, refinement, shown) | (set(avoid_brands) if refinement is not None else set())
         allowed = self._filter(categories, shown, refinement, profile, domain, budget, refused)
         # Products count as "asked about" only when the customer names them (brand or model),
@@ -451,7 +448,6 @@ class RecommendationService:
         # A customer known only from the chat (interests, what they wrote, no behaviour) gets
         # nothing personal from the behaviour models: "recommend something" after asking about
         # phones should stay with phones, not fall back to what is popular with everyone.
-        category_domain = {p.category: p.domain for p in self.search.products}
         chat_only = (
             model is not None
             and not categories
