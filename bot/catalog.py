@@ -51,17 +51,31 @@ CATEGORY_LABELS: dict[str, tuple[str, str]] = {
 CATEGORY_ALIASES: dict[str, tuple[str, ...]] = {
     "phones": ("smartphone", "cellphone", "mobile phone"),
     "laptops": ("notebook computer", "笔记本", "电脑"),
-    "headphones": ("earbud", "earphone", "headset", "耳麦"),
-    "smartwatches": ("smart watch", "fitness tracker", "手表", "手环"),
-    "home_appliances": ("vacuum cleaner", "fridge", "washing machine", "家电", "吸尘器", "冰箱", "洗衣机"),
-    "kitchen": ("cookware", "厨具"),
-    "beauty": ("skincare", "makeup", "cosmetic", "lipstick", "护肤", "化妆品", "口红", "面霜"),
-    "sportswear": ("sneaker", "running shoe", "运动鞋", "跑鞋"),
-    "books": ("novel", "小说"),
-    "groceries": ("snack", "零食"),
+    "headphones": ("earphone", "headset", "耳麦"),
+    "smartwatches": ("smart watch", "手表"),
+    "home_appliances": ("家电",),
+    "kitchen": ("kitchen", "cookware", "厨具", "厨房"),
+    "beauty": ("skincare", "makeup", "cosmetic", "护肤", "化妆品"),
+    "sportswear": ("运动服", "运动装"),
+    "books": ("书",),
     "baby_toys": ("toy", "玩具"),
-    "deposit": ("savings", "fixed deposit", "time deposit", "存钱", "储蓄", "定期存款"),
-    "loan": ("mortgage", "borrow", "房贷", "车贷", "借钱"),
+    "deposit": ("savings", "存钱", "储蓄"),
+    "loan": ("borrow", "借钱"),
+}
+
+#: Kinds of product within a category: they name the category like an alias, and they also
+#: say what the customer wants in it ("a quiet vacuum cleaner" is a vacuum cleaner, not any
+#: quiet home appliance), so a request's description keeps them.
+CATEGORY_KINDS: dict[str, tuple[str, ...]] = {
+    "headphones": ("earbud", "耳塞"),
+    "smartwatches": ("fitness tracker", "手环"),
+    "home_appliances": ("vacuum cleaner", "fridge", "washing machine", "吸尘器", "冰箱", "洗衣机"),
+    "beauty": ("lipstick", "口红", "面霜"),
+    "sportswear": ("sneaker", "running shoe", "运动鞋", "跑鞋"),
+    "books": ("novel", "小说", "绘本"),
+    "groceries": ("snack", "零食"),
+    "deposit": ("fixed deposit", "time deposit", "定期存款"),
+    "loan": ("mortgage", "房贷", "车贷"),
 }
 
 #: Display names of review/conversation aspects, ``{id: (English, Chinese)}``.
@@ -332,6 +346,27 @@ class ProductInfo:
     def description(self, language: str = "en") -> str:
         """The description in ``language``."""
         return self.description_zh if language.startswith("zh") else self.description_en
+
+    def traits(self, language: str = "en") -> list[str]:
+        """What the product offers, as short phrases in ``language``: the clauses of its
+        description (with its listed features, in English) and the whole description.
+
+        Example:
+            >>> p = ProductInfo(0, "P1", "shop", "phones", "诺瓦手机 A1", "Nova phone A1",
+            ...                 "诺瓦手机 A1：5000毫安大电池，双卡5G。",
+            ...                 "Nova phone A1: 5000 mAh battery and dual SIM 5G.", 999.0, "CNY", 5, "Nova")
+            >>> p.traits("zh")
+            ['5000毫安大电池', '双卡5G', '5000毫安大电池，双卡5G']
+        """
+        zh = language.startswith("zh")
+        text = self.description(language).strip().rstrip("。.").strip()
+        head, sep, rest = text.partition("：" if zh else ":")
+        if sep and head.strip() == self.name(language):
+            text = rest.strip()  # "Nova phone A1: ..." - the name is no trait
+        # A comma inside a number ("CNY 300,000") has no space after it.
+        clauses = re.split(r"[，、；。：]" if zh else r"[,;:]\s+", text)
+        features = [] if zh else [str(f) for f in self.attributes.get("features", ()) if isinstance(f, str)]
+        return list(dict.fromkeys(t for t in (*features, *(c.strip() for c in clauses), text) if t))
 
     def compliance(self, language: str = "en") -> str | None:
         """The compliance/risk text in ``language`` (bank products)."""

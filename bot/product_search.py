@@ -11,13 +11,19 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
-from bot.catalog import CATEGORY_ALIASES, CATEGORY_LABELS, ProductInfo, category_label
+from bot.catalog import (
+    CATEGORY_ALIASES,
+    CATEGORY_KINDS,
+    CATEGORY_LABELS,
+    ProductInfo,
+    category_label,
+)
 from bot.encoder import Encoder
 
 logger = logging.getLogger(__name__)
@@ -31,17 +37,54 @@ def _product_texts(product: ProductInfo) -> tuple[str, str]:
     )
 
 
+def _category_words(category: str, kinds: bool = True) -> tuple[str, ...]:
+    """The words that name ``category``: its labels, aliases and (with ``kinds``) kinds of product."""
+    words = CATEGORY_LABELS.get(category, (category.replace("_", " "),)) + CATEGORY_ALIASES.get(category, ())
+    return words + CATEGORY_KINDS.get(category, ()) if kinds else words
+
+
+def _word_pattern(label: str) -> str:
+    """A regex for an English label as a whole word, singular or plural ("smartwatch(es)")."""
+    word = label.lower()
+    stem = word[:-2] if word.endswith(("ches", "shes", "sses", "xes")) else word.removesuffix("s")
+    return rf"\b{re.escape(stem)}(?:s|es)?\b"
+
+
 def _names_category(text: str, category: str) -> bool:
     """Whether ``text`` names ``category`` in English (as a word, singular or plural) or Chinese."""
-    labels = CATEGORY_LABELS.get(category, (category.replace("_", " "),)) + CATEGORY_ALIASES.get(category, ())
-    for label in labels:
+    for label in _category_words(category):
         if label.isascii():
-            stem = re.escape(label.lower().removesuffix("s"))
-            if re.search(rf"\b{stem}s?\b", text.lower()):
+            if re.search(_word_pattern(label), text.lower()):
                 return True
         elif label in text:
             return True
     return False
+
+
+#: Words of a request that ask for something without saying what it should be like.
+_EN_WORDS = """i i'd i'm im me my myself we us our you your a an the some any something anything one ones this that
+    it its is are be am was want wanna would like need needs needed looking look for to buy get getting have
+    has had do does sell sells show recommend recommendation recommendations suggest suggestion please can
+    could what which there suit suits suitable good great nice best new latest top popular product products item items thing
+    things of with in on kind kinds type types sort interested interest thanks thank asap now today
+    mom mum dad son daughter wife husband kid kids child children friend friends grandma grandpa parents
+    mother father boyfriend girlfriend gift gifts present hmm hm um uh ok okay well so also just maybe really
+    very then again still else more other another"""
+_REQUEST_WORDS_EN = frozenset(_EN_WORDS.split())
+#: The same in Chinese, removed longest first (single characters would break words: 买 in 买房).
+_ZH_WORDS = """我想要 我想买 我要买 想买 想要 我要 给我 推荐 有没有 有什么 什么 一下 一个 一款 一台 一部 一些 几款
+    一双 一套 买个 买一 来个 来一 请问 请 帮我 看看 谢谢 你们 哪个 哪款 适合 最好 不错 礼物 送给
+    妈妈 爸爸 老婆 老公 孩子 儿子 女儿 朋友 父母 爷爷 奶奶 最新 新款 好的 好用 好一点 有吗 需要 需求
+    吧 吗 呢 啊 的 了 我 你 卖 最 啥 哪"""
+_REQUEST_WORDS_ZH = tuple(sorted(_ZH_WORDS.split(), key=len, reverse=True))
+
+
+def brand_zh(product: ProductInfo) -> str:
+    """The Chinese name of ``product``'s brand, where its names start with the brand
+    ("Nova Pro smartphone" / "诺瓦Pro 智能手机": "诺瓦"); "" otherwise (bank products)."""
+    name = product.name_zh or ""
+    named_first = bool(product.brand) and product.name_en.lower().startswith(str(product.brand).lower())
+    return name[:2] if named_first and len(name) >= 2 and not name[:2].isascii() else ""
 
 
 class ProductSearch:
@@ -66,16 +109,47 @@ class ProductSearch:
             encoder.encode([f"{category_label(c, 'en')} / {category_label(c, 'zh')}" for c in labels])
             if labels else np.zeros((0, encoder.dim), np.float32)
         )
+        # What each product offers (features, description clauses, its name), in both languages:
+        # "a phone with a long battery life" is matched against these, not against names alone.
+        # Each trait is embedded alone and after the product's name ("a quiet vacuum cleaner" is
+        # closest to "Haven robot vacuum A9: quiet operation", not to any quiet appliance).
+        owners, trait_language, texts, traits = [], [], [], []
+        for i, product in enumerate(self.products):
+            for language in ("en", "zh"):
+                name = product.name(language)
+                sep = "：" if language == "zh" else ": "
+                for text, trait in ((name, ""), *((t, t) for t in product.traits(language)),
+                                    *((f"{name}{sep}{t}", t) for t in product.traits(language))):
+                    owners.append(i)
+                    trait_language.append(language)
+                    texts.append(text)
+                    traits.append(trait)
+        self._trait_owner = np.asarray(owners, dtype=np.int64)
+        self._trait_language = np.asarray(trait_language)
+        self._traits = traits  # what a pick's reason quotes ("" for the name itself)
+        whole = {(i, lang): self.products[i].traits(lang)[-1] if self.products[i].traits(lang) else ""
+                 for i, lang in zip(owners, trait_language)}
+        # A reason quotes one clause ("5000 mAh battery"), not the whole description, unless the
+        # description has just one.
+        self._quotable = np.asarray([bool(t) and (t != whole[(i, lang)] or len(self.products[i].traits(lang)) == 1)
+                                     for t, i, lang in zip(traits, owners, trait_language)], dtype=bool)
+        unique = list(dict.fromkeys(texts))
+        unique_vectors = self._load_or_embed(unique, cache_dir, kind="trait")
+        position = {t: j for j, t in enumerate(unique)}
+        self._trait_vectors = (unique_vectors[[position[t] for t in texts]] if texts
+                               else np.zeros((0, encoder.dim), np.float32))
+        self._brands = sorted({p.brand.lower() for p in self.products if p.brand}, key=len, reverse=True)
+        self._brands_zh = sorted({brand_zh(p) for p in self.products} - {""})
 
-    def _load_or_embed(self, texts: list[str], cache_dir: Path | None) -> npt.NDArray[np.float32]:
+    def _load_or_embed(self, texts: list[str], cache_dir: Path | None, kind: str = "product") -> npt.NDArray[np.float32]:
         if not texts:
             return np.zeros((0, self._encoder.dim), np.float32)
         key = hashlib.sha256("\n".join([self._encoder.name, *texts]).encode()).hexdigest()[:20]
-        path = cache_dir / f"product-vectors-{key}.npz" if cache_dir else None
+        path = cache_dir / f"{kind}-vectors-{key}.npz" if cache_dir else None
         if path is not None and path.exists():
             with np.load(path, allow_pickle=False) as data:
                 return np.asarray(data["vectors"], dtype=np.float32)
-        logger.info("embedding %d product texts", len(texts))
+        logger.info("embedding %d %s texts", len(texts), kind)
         vectors = self._encoder.encode(texts)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -171,3 +245,91 @@ class ProductSearch:
         if scores[best] >= threshold and scores[best] - scores[second] >= margin:
             return [self._category_ids[int(best)]]
         return []
+
+    def details(self, text: str) -> str:
+        """What a request says beyond naming a category or brand and asking: the words that
+        describe what the customer wants ("" for "recommend me a phone").
+
+        Example:
+            >>> search.details("I'd like a phone with a long battery life")  # doctest: +SKIP
+            'long battery life'
+            >>> search.details("推荐一款拍照好的手机"), search.details("给我妈妈买个手表")  # doctest: +SKIP
+            ('拍照', '')
+        """
+        if not self._described(text, kinds=True):
+            return ""  # "I'd like some snacks": a kind of product, nothing said about it
+        return self._described(text, kinds=False)
+
+    def _described(self, text: str, kinds: bool) -> str:
+        lowered = text.lower()
+        for category in self._category_ids:
+            for label in sorted(_category_words(category, kinds=kinds), key=len, reverse=True):
+                if label.isascii():
+                    lowered = re.sub(_word_pattern(label), " ", lowered)
+                else:
+                    lowered = lowered.replace(label, " ")
+        for brand in self._brands:
+            lowered = re.sub(rf"(?<![a-z0-9]){re.escape(brand)}(?![a-z0-9])", " ", lowered)
+        for brand_zh in self._brands_zh:
+            lowered = lowered.replace(brand_zh, " ")
+        words: list[str] = []
+        for word in re.findall(r"[a-z0-9][a-z0-9'+.\-]*|[\u3400-\u9fff]+", lowered):
+            if word.isascii():
+                if word not in _REQUEST_WORDS_EN:
+                    words.append(word)
+                continue
+            for phrase in _REQUEST_WORDS_ZH:
+                word = word.replace(phrase, " ")
+            # A lone character left between request words says little ("买房" keeps 买 and 房 together).
+            words.extend(w for w in word.split() if len(w) > 1)
+        return " ".join(words)
+
+    def wanted(
+        self,
+        details: str,
+        skus: Collection[str],
+        language: str,
+        min_z: float = 2.0,
+        tolerance: float = 0.01,
+        min_separation: float = 0.02,
+    ) -> dict[str, str]:
+        """The products among ``skus`` that have what ``details`` describes, with the trait that
+        shows it in ``language`` (``""`` when it is the product's name); empty when nothing in
+        the catalog answers the description.
+
+        A product's score is its best trait's cosine to ``details``; the candidates within
+        ``tolerance`` of the best one have what it describes. The description counts only when
+        it singles them out: the best score stands out from every trait in the catalog by
+        ``min_z`` standard deviations (E5-style cosines are all high), and the products that
+        have it score ``min_separation`` above the best of those that do not (a word that
+        describes nothing, "asap", scores all candidates alike). Chosen on the development half
+        of ``bench/data/descriptive_requests.csv`` (docs/benchmarks.md, "Descriptive requests").
+        """
+        if not details or not skus or not len(self._trait_vectors):
+            return {}
+        sims = self._trait_vectors @ self.embed(details)
+        index = {p.sku: i for i, p in enumerate(self.products)}
+        rows = [index[s] for s in skus if s in index]
+        if not rows:
+            return {}
+        best = np.full(len(self.products), -np.inf, dtype=np.float32)
+        np.maximum.at(best, self._trait_owner, sims)
+        top = float(best[rows].max())
+        spread = float(sims.std()) or 1.0
+        if (top - float(sims.mean())) / spread < min_z:
+            return {}
+        ranked = sorted(rows, key=lambda r: -best[r])
+        having = [i for i in ranked if best[i] >= top - tolerance]
+        others = ranked[len(having):]
+        if not others or best[having[-1]] - best[others[0]] < min_separation:
+            return {}
+        out: dict[str, str] = {}
+        for i in having:
+            mine = (self._trait_owner == i) & (self._trait_language == language)
+            quotable = np.flatnonzero(mine & self._quotable)
+            if len(quotable) and best[i] - float(sims[quotable].max()) <= 0.05:
+                out[self.products[i].sku] = self._traits[int(quotable[np.argmax(sims[quotable])])]
+            else:
+                out[self.products[i].sku] = ""  # its name (or the whole of what it offers) answers
+
+        return out

@@ -13,7 +13,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -21,7 +21,7 @@ import numpy as np
 from sqlalchemy import func, select
 
 from bot.catalog import CATEGORY_LABELS, ProductInfo, category_label, eligibility_problems
-from bot.product_search import ProductSearch
+from bot.product_search import ProductSearch, brand_zh
 from bot.profiles import ProfileConfig, ProfileView
 from bot.recommend import (
     ContentRecommender,
@@ -124,6 +124,13 @@ def parse_budget(text: str) -> Budget | None:
     return None
 
 
+def _without_prices(text: str) -> str:
+    """``text`` less its budget and "cheaper"/"premium" words (they filter; they describe nothing)."""
+    for _, pattern in (*_BUDGETS, *_REFINEMENTS):
+        text = pattern.sub(" ", text)
+    return text
+
+
 def budget_text(budget: Budget, language: str) -> str:
     """``under ¥1,500`` / ``¥1,500以内``, ``¥1,000–¥2,000``, ``from ¥800`` / ``¥800以上``."""
     low, high = budget
@@ -154,11 +161,8 @@ def _mentions(word: str, text: str) -> bool:
 
 def _names_brand(text: str, product: ProductInfo) -> bool:
     """Whether ``text`` names ``product``'s brand (in English, or as its Chinese name starts)."""
-    brand_zh = product.name_zh[:2] if product.name_zh else ""
-    return bool(
-        (product.brand and _mentions(product.brand, text))
-        or (brand_zh and not brand_zh.isascii() and brand_zh in text)
-    )
+    chinese = brand_zh(product)
+    return bool((product.brand and _mentions(product.brand, text)) or (chinese and chinese in text))
 
 
 def _names_product(text: str, product: ProductInfo) -> bool:
@@ -179,6 +183,14 @@ _REFINED_REASONS: dict[str, tuple[str, str]] = {
     "pricier": ("a step up from the ones I just showed you", "比刚才推荐的更高端"),
     "other_brand": ("a different brand from the ones I just showed you", "换了个品牌"),
 }
+
+
+def _described_reason(trait: str, language: str) -> str:
+    """Why a pick answers a description: the trait that shows it ("" when its name does)."""
+    zh = language == "zh"
+    if not trait:
+        return "符合您描述的要求" if zh else "matches what you described"
+    return f"{trait}，符合您的要求" if zh else f"{trait} — what you asked for"
 
 
 def _more_reason(category: str, language: str) -> str:
@@ -232,7 +244,7 @@ def _brands_named(text: str, products: Sequence[ProductInfo]) -> set[str]:
 
 def _within(pick: Pick, budget: Budget | None, language: str) -> Pick:
     """``pick`` whose "you asked for" reason also names the budget it keeps to."""
-    if budget is None or pick.reason_kind != "asked":
+    if budget is None or pick.reason_kind not in ("asked", "described"):
         return pick
     sep = "，" if language == "zh" else ", "
     return replace(pick, reason=pick.reason + sep + budget_text(budget, language))
@@ -271,6 +283,9 @@ class RecommendationService:
         refit_growth: refit when the interactions have grown by this share since the last fit.
         max_age_s: refit at least this often.
         config: behaviour weights (the same as the profiles use).
+        match_descriptions: put the products that have what a request describes ("a phone
+            with a long battery life") first; off, the request's category and price filter
+            only (the baseline of ``bench/descriptive_requests.py``).
     """
 
     def __init__(
@@ -280,8 +295,10 @@ class RecommendationService:
         refit_growth: float = 0.05,
         max_age_s: float = 3600.0,
         config: ProfileConfig | None = None,
+        match_descriptions: bool = True,
     ) -> None:
         self.store = store
+        self._match_descriptions = match_descriptions
         self.search = search
         self._refit_growth = refit_growth
         self._max_age_s = max_age_s
@@ -455,14 +472,39 @@ class RecommendationService:
             and any(domain is None or category_domain.get(c) == domain for c in _welcome_interests(profile))
             and sender_id not in self._known
         )
+        # "A phone with a long battery life": the products that have what the request describes
+        # come first (ranked as usual among themselves), each saying which of its traits answers.
+        wanted: dict[str, str] = {}
+        if self._match_descriptions and refinement in (None, "other"):
+            details = self.search.details(_without_prices(text))
+            if details:
+                pool = [p.sku for p in self.search.products
+                        if allowed(p.sku) and p.in_stock and p.sku not in context.exclude]
+                wanted = self.search.wanted(details, pool, language)
+        if wanted and not categories:
+            # "Something organic": the rest of the picks stay with the kinds of product that have it.
+            kinds = {by_sku[sku].category for sku in wanted}
+            unrestricted = allowed
+
+            def allowed(sku: str) -> bool:
+                return unrestricted(sku) and by_sku[sku].category in kinds
+
+            context = replace(context, eligible=allowed)
         if model is None or chat_only:
             # A catalog without any behaviour yet: rank by meaning (request and profile).
             if model is None and not content_only:
                 logger.info("no interactions yet: content-only recommendations")
             by_meaning = self._rank_by_meaning(text, profile, language, k, allowed, context, categories, refinement,
-                                               named)
+                                               named, wanted)
             return [_within(p, budget, language) for p in by_meaning]
-        picks = model.recommend(sender_id, k=k, context=context)
+        if wanted:
+            picks = model.recommend(sender_id, k=k, context=replace(context, eligible=lambda sku: sku in wanted))
+            if len(picks) < k:
+                picks += model.recommend(sender_id, k=k - len(picks), context=replace(
+                    context, exclude={*context.exclude, *(r.item for r in picks)},
+                    eligible=lambda sku: sku not in wanted and allowed(sku)))
+        else:
+            picks = model.recommend(sender_id, k=k, context=context)
         interests = [c for c, _ in profile.top_interests(3)] if profile is not None else []
         out = []
         for rec in picks:
@@ -473,7 +515,9 @@ class RecommendationService:
             # is a real signal but not a reason a customer would accept.
             foreign = evidence is not None and evidence.domain != product.domain
             reason_kind: str
-            if refinement is not None and refinement in _REFINED_REASONS:
+            if rec.item in wanted:
+                reason_kind, reason = "described", _described_reason(wanted[rec.item], language)
+            elif refinement is not None and refinement in _REFINED_REASONS:
                 # The customer asked for this change: say how the pick differs from the last ones,
                 # not that they asked for its category (the last picks may have been unasked).
                 reason_kind, reason = refinement, _refined_reason(refinement, language, named)
@@ -542,14 +586,17 @@ class RecommendationService:
         categories: Sequence[str],
         refinement: Refinement | None = None,
         named: Collection[str] = (),
+        wanted: Mapping[str, str] | None = None,
     ) -> list[Pick]:
+        wanted = wanted or {}
         request = self.search.similarities(self.search.embed(text))
         vector = profile.text_vector if profile is not None else None
         personal = self.search.similarities(vector) if vector is not None and len(vector) == self.search.dim else {}
         interests = [c for c, _ in profile.top_interests(3)] if profile is not None else []
         liked = set(profile.liked("category")) if profile is not None else set()
         # Unasked, a category the customer complained about is not offered again.
-        pool = set(categories) or set(_welcome_interests(profile))
+        described = {p.category for p in self.search.products if p.sku in wanted}
+        pool = set(categories) or described or set(_welcome_interests(profile))
         scored = []
         for product in self.search.products:
             if not allowed(product.sku) or not product.in_stock or product.sku in context.exclude:
@@ -558,6 +605,7 @@ class RecommendationService:
                 continue
             score = request[product.sku] + 0.5 * personal.get(product.sku, 0.0)
             score += 0.3 * context.sentiment.get(product.category, 0.0)
+            score += 10.0 if product.sku in wanted else 0.0  # what the request describes comes first
             scored.append((score, product))
         scored.sort(key=lambda row: -row[0])
         picks: list[Pick] = []
@@ -567,7 +615,10 @@ class RecommendationService:
             if spread and per_category.get(product.category, 0) >= 2:
                 continue
             per_category[product.category] = per_category.get(product.category, 0) + 1
-            if refinement is not None and refinement in _REFINED_REASONS:
+            if product.sku in wanted:
+                trait = wanted[product.sku]
+                picks.append(Pick(product, float(score), "described", _described_reason(trait, language)))
+            elif refinement is not None and refinement in _REFINED_REASONS:
                 picks.append(Pick(product, float(score), refinement, _refined_reason(refinement, language, named)))
             else:
                 kind = ("more_like_these" if refinement is not None else "asked" if product.category in categories

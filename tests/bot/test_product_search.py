@@ -44,3 +44,55 @@ def search(encoder) -> ProductSearch:
 ])
 def test_categories_a_message_names(search: ProductSearch, text: str, categories: list[str]) -> None:
     assert search.categories(text) == categories
+
+
+@pytest.mark.parametrize(("text", "details"), [
+    ("recommend me a phone", ""),                              # a category and asking, nothing more
+    ("我想买个耳机", ""),
+    ("a good phone for my mom", ""),                            # praise and who it is for describe nothing
+    ("a Nova phone, please", ""),                               # a brand is looked up, not described
+    ("I'd like some earbuds", ""),                              # a kind of product alone
+    ("a phone with a long battery life", "long battery life"),
+    ("推荐一款拍照好的手机", "拍照"),
+    ("noise cancelling earbuds", "noise cancelling earbuds"),    # the kind stays with its description
+    ("买房的贷款", "买房"),
+])
+def test_details_are_what_a_request_describes(search: ProductSearch, text: str, details: str) -> None:
+    assert search.details(text) == details
+
+
+def test_products_that_have_what_is_described(search: ProductSearch) -> None:
+    phones = [p.sku for p in search.products if p.category == "phones"]
+    wanted = search.wanted("big battery", phones, "en")
+    assert list(wanted) == ["PH-1"]
+    assert "5000 mAh battery" in wanted["PH-1"]                 # the trait that shows it, quoted
+    assert "5000毫安电池" in search.wanted("电池大", phones, "zh")["PH-1"]
+    # Only among the candidates given; nothing for no description.
+    assert "PH-1" not in search.wanted("big battery", ["PH-2", "PH-3"], "en")
+    assert search.wanted("", phones, "en") == {}
+
+
+def test_a_description_nothing_in_the_catalog_answers_finds_nothing(search: ProductSearch) -> None:
+    everything = [p.sku for p in search.products]
+    assert search.wanted("asap", everything, "en") == {}
+    assert search.wanted("谢谢", everything, "zh") == {}
+
+
+def test_the_chinese_brand_is_taken_only_where_both_names_start_with_the_brand() -> None:
+    from bot.product_search import brand_zh
+
+    def product(name_en: str, name_zh: str, brand: str) -> ProductInfo:
+        return ProductInfo(0, "X", "shop", "phones", name_zh, name_en, "", "", 1.0, "CNY", 1, brand)
+
+    assert brand_zh(product("Nova Pro smartphone A6", "诺瓦Pro 智能手机 A6", "Nova")) == "诺瓦"
+    assert brand_zh(product("Online shopping co-brand card", "网购联名信用卡", "IPM Bank")) == ""
+    assert brand_zh(product("Nova X5 smartphone", "Nova X5 智能手机", "Nova")) == ""
+
+
+def test_product_traits_are_its_description_clauses() -> None:
+    p = ProductInfo(0, "BK-1", "bank", "credit_card", "旅行信用卡", "Travel card", "航空里程，机场贵宾厅。",
+                    "Airline miles, lounge access and CNY 300,000 cover.", 0.0, "CNY", None, "IPM Bank",
+                    attributes={"features": ["airline miles"]})
+    assert p.traits("en") == ["airline miles", "Airline miles", "lounge access and CNY 300,000 cover",
+                              "Airline miles, lounge access and CNY 300,000 cover"]
+    assert p.traits("zh") == ["航空里程", "机场贵宾厅", "航空里程，机场贵宾厅"]
