@@ -238,3 +238,33 @@ def test_more_premium_goes_past_the_budget_ceiling(shop) -> None:
     picks = shop.recommendations.recommend("lee", "something more premium", None, "en", previous=["PH-3"],
                                            refinement="pricier", seen=["PH-3"], budget=(None, 2000.0))
     assert {p.product.sku for p in picks} == {"PH-1", "PH-2"}
+
+
+def test_what_a_request_describes_comes_first_with_the_trait_that_answers(shop) -> None:
+    from bot.recommendation_service import RecommendationService
+
+    service = shop.recommendations
+    plain = RecommendationService(shop.store, shop.product_search, match_descriptions=False)
+    assert plain.recommend("bob", "a phone that takes great photos", None, "en")[0].product.sku == "PH-1"
+    picks = service.recommend("bob", "a phone that takes great photos", None, "en")
+    assert picks[0].product.sku == "PH-2" and picks[0].reason_kind == "described"
+    assert picks[0].reason.endswith("what you asked for") or picks[0].reason == "matches what you described"
+    # The others are still phones, with the usual reasons, not claimed to match the description.
+    assert {p.product.category for p in picks} == {"phones"}
+    assert all(p.reason_kind != "described" for p in picks[1:])
+    zh = service.recommend("bob", "想要一个拍照好的手机", None, "zh")
+    assert zh[0].product.sku == "PH-2" and zh[0].reason_kind == "described" and "符合您" in zh[0].reason
+
+
+def test_a_trait_answers_even_when_no_category_is_named(shop) -> None:
+    picks = shop.recommendations.recommend("bob", "something with airport lounge access", None, "en")
+    assert [p.product.sku for p in picks] == ["CC-1"]  # the rest of the picks stay in its category
+    assert "lounge access" in picks[0].reason.lower()
+
+
+def test_a_budget_is_no_description_and_filters_first(shop) -> None:
+    picks = shop.recommendations.recommend("bob", "a camera phone under 3000 yuan", None, "en",
+                                           budget=(None, 3000.0))
+    assert {p.product.sku for p in picks} == {"PH-1", "PH-3"}  # the camera phone costs more
+    generic = shop.recommendations.recommend("bob", "a phone under 3000 yuan", None, "en", budget=(None, 3000.0))
+    assert generic and all(p.reason_kind != "described" for p in generic)
