@@ -251,3 +251,22 @@ def test_a_plain_product_request_gets_picks_and_a_follow_up_refines_them(
     assert again, f"no refined picks for {follow_up!r}: {refined}"
     assert {c["sku"] for c in again}.isdisjoint(c["sku"] for c in cards)
     assert all(c["reason"] == refined_reason for c in again), again
+
+
+@pytest.mark.parametrize(("request_text", "follow_up", "trait"), [
+    ("I'd like a phone with a long battery life", "any that are waterproof?", "IP68 water resistance"),
+    ("想要一款拍照好的手机", "有快充的吗", "65W快充"),
+])
+def test_a_described_request_gets_picks_that_have_it_and_a_follow_up_can_describe_more(
+    servers, request_text, follow_up, trait
+) -> None:
+    sender = f"e2e-describe-{time.time_ns()}"
+    first = _say(servers, sender, request_text)
+    cards = next((r["custom"]["cards"] for r in first if "cards" in (r.get("custom") or {})), None)
+    assert cards, f"no recommendations for {request_text!r}: {first}"
+    assert cards[0]["reason_kind"] == "described", cards  # quotes the feature that answers
+    refined = _say(servers, sender, follow_up)
+    again = next((r["custom"]["cards"] for r in refined if "cards" in (r.get("custom") or {})), None)
+    assert again, f"no refined picks for {follow_up!r}: {refined}"
+    assert {c["sku"] for c in again}.isdisjoint(c["sku"] for c in cards)
+    assert trait in again[0]["reason"], again
