@@ -111,15 +111,13 @@ class ProductSearch:
         )
         # What each product offers (features, description clauses, its name), in both languages:
         # "a phone with a long battery life" is matched against these, not against names alone.
-        # Each trait is embedded alone and after the product's name ("a quiet vacuum cleaner" is
-        # closest to "Haven robot vacuum A9: quiet operation", not to any quiet appliance).
+        # (Embedding each trait after the product's name as well, "Haven robot vacuum A9: quiet
+        # operation", changed nothing on the development requests and took 2.5 times as long.)
         owners, trait_language, texts, traits = [], [], [], []
         for i, product in enumerate(self.products):
             for language in ("en", "zh"):
                 name = product.name(language)
-                sep = "：" if language == "zh" else ": "
-                for text, trait in ((name, ""), *((t, t) for t in product.traits(language)),
-                                    *((f"{name}{sep}{t}", t) for t in product.traits(language))):
+                for text, trait in ((name, ""), *((t, t) for t in product.traits(language))):
                     owners.append(i)
                     trait_language.append(language)
                     texts.append(text)

@@ -233,6 +233,24 @@ def test_two_customers_get_different_explained_recommendations(servers) -> None:
         assert lines and all("(" in line and line.endswith(")") for line in lines), reply  # each has a reason
 
 
+def _cards(replies: list[dict]) -> list[dict] | None:
+    """The recommendation cards among a turn's replies (``None`` when there are none)."""
+    return next((r["custom"]["cards"] for r in replies if "cards" in (r.get("custom") or {})), None)
+
+
+def _request_and_follow_up(servers, prefix: str, request_text: str, follow_up: str) -> tuple[list[dict], list[dict]]:
+    """A new customer's request and follow-up: the picks of each (new ones the second time)."""
+    sender = f"{prefix}-{time.time_ns()}"
+    first = _say(servers, sender, request_text)
+    cards = _cards(first)
+    assert cards, f"no recommendations for {request_text!r}: {first}"
+    refined = _say(servers, sender, follow_up)
+    again = _cards(refined)
+    assert again, f"no refined picks for {follow_up!r}: {refined}"
+    assert {c["sku"] for c in again}.isdisjoint(c["sku"] for c in cards)
+    return cards, again
+
+
 @pytest.mark.parametrize(("request_text", "follow_up", "refined_reason"), [
     ("I want a phone", "anything cheaper?", "cheaper than the ones I just showed you"),
     ("我想买个耳机", "有便宜一点的吗", "比刚才推荐的更实惠"),
@@ -240,16 +258,9 @@ def test_two_customers_get_different_explained_recommendations(servers) -> None:
 def test_a_plain_product_request_gets_picks_and_a_follow_up_refines_them(
     servers, request_text, follow_up, refined_reason
 ) -> None:
-    sender = f"e2e-ask-{time.time_ns()}"
-    first = _say(servers, sender, request_text)
-    cards = next((r["custom"]["cards"] for r in first if "cards" in (r.get("custom") or {})), None)
-    assert cards, f"no recommendations for {request_text!r}: {first}"
+    cards, again = _request_and_follow_up(servers, "e2e-ask", request_text, follow_up)
     category = "phones" if "phone" in request_text else "耳机"
     assert all(category in c["reason"] for c in cards), cards  # "matches the phones you asked for"
-    refined = _say(servers, sender, follow_up)
-    again = next((r["custom"]["cards"] for r in refined if "cards" in (r.get("custom") or {})), None)
-    assert again, f"no refined picks for {follow_up!r}: {refined}"
-    assert {c["sku"] for c in again}.isdisjoint(c["sku"] for c in cards)
     assert all(c["reason"] == refined_reason for c in again), again
 
 
@@ -260,13 +271,6 @@ def test_a_plain_product_request_gets_picks_and_a_follow_up_refines_them(
 def test_a_described_request_gets_picks_that_have_it_and_a_follow_up_can_describe_more(
     servers, request_text, follow_up, trait
 ) -> None:
-    sender = f"e2e-describe-{time.time_ns()}"
-    first = _say(servers, sender, request_text)
-    cards = next((r["custom"]["cards"] for r in first if "cards" in (r.get("custom") or {})), None)
-    assert cards, f"no recommendations for {request_text!r}: {first}"
+    cards, again = _request_and_follow_up(servers, "e2e-describe", request_text, follow_up)
     assert cards[0]["reason_kind"] == "described", cards  # quotes the feature that answers
-    refined = _say(servers, sender, follow_up)
-    again = next((r["custom"]["cards"] for r in refined if "cards" in (r.get("custom") or {})), None)
-    assert again, f"no refined picks for {follow_up!r}: {refined}"
-    assert {c["sku"] for c in again}.isdisjoint(c["sku"] for c in cards)
     assert trait in again[0]["reason"], again
