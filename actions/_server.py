@@ -7,8 +7,10 @@ One process serves ``/webhook`` (Rasa's action endpoint protocol), ``/v1/embeddi
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import os
+import time
 from typing import Any
 
 from aiohttp import web
@@ -16,7 +18,7 @@ from aiohttp import web
 from bot import metrics
 from bot.privacy import install_log_redaction
 from bot.server import create_app, run_app
-from bot.services import Services, set_services
+from bot.services import Services, get_services, set_services
 from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)
@@ -72,11 +74,24 @@ async def _list_actions(request: web.Request) -> web.Response:
     return web.json_response([item.model_dump() for item in executor.list_actions()])
 
 
+async def _index_catalog(app: web.Application) -> None:
+    """Index the catalog before serving: every message looks for the categories it names, and
+    the first index of a catalog embeds its products and traits (seconds; cached on disk after)."""
+    started = time.perf_counter()
+    try:
+        search = await asyncio.to_thread(lambda: get_services().product_search)
+    except Exception:  # the first message retries, and reports the error to the customer's turn
+        logger.exception("the catalog could not be indexed at start-up; indexing on first use")
+        return
+    logger.info("catalog indexed: %d products in %.1f s", len(search.products), time.perf_counter() - started)
+
+
 def add_action_routes(app: web.Application) -> None:
     """Mount ``/webhook`` and ``/actions`` (Rasa's action server API) on ``app``."""
     app[EXECUTOR_KEY] = _build_executor()
     app.router.add_post("/webhook", _webhook)
     app.router.add_get("/actions", _list_actions)
+    app.on_startup.append(_index_catalog)
 
 
 def build_app(services: Services | None = None) -> web.Application:

@@ -47,3 +47,10 @@ async def test_actions_are_listed(client) -> None:
 
 async def test_the_bot_server_also_serves_embeddings(client) -> None:
     assert (await client.post("/v1/embeddings", json={"input": "hi"})).status == 200
+
+
+async def test_the_catalog_is_indexed_before_the_first_message(aiohttp_client, catalog_services) -> None:
+    assert catalog_services._product_search is None
+    await aiohttp_client(build_app(catalog_services))
+    assert catalog_services._product_search is not None
+    assert {p.sku for p in catalog_services._product_search.products} >= {"PH-1", "CC-1"}
