@@ -46,13 +46,15 @@ class ActionRecommendProducts(Action):
         text = message.get("text") or ""
         previous = list(tracker.get_slot("recommended_skus") or [])
         refining = (message.get("intent") or {}).get("name") == "refine_recommendation"
-        refinement = parse_refinement(text) if refining and previous else None
+        services = get_services()
+        # "Any cheap laptops?" after phones is a new request, whatever the intent.
+        refining = refining and bool(previous) and not services.recommendations.names_new_category(text, previous)
+        refinement = parse_refinement(text) if refining else None
         # A refinement keeps the request's budget and skips everything shown since it.
         state = _state(tracker.get_slot("recommendation_state"))
         budget = parse_budget(text)
         seen: list[str] = []
         avoid: list[str] = []
-        services = get_services()
         if refinement is not None:
             seen = state["seen"] or previous
             budget = effective_budget(budget or state["budget"], refinement)

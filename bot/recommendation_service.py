@@ -242,11 +242,20 @@ def _brands_named(text: str, products: Sequence[ProductInfo]) -> set[str]:
     return {p.brand for p in products if p.brand and _names_brand(text, p)}
 
 
-def _within(pick: Pick, budget: Budget | None, language: str) -> Pick:
-    """``pick`` whose "you asked for" reason also names the budget it keeps to."""
-    if budget is None or pick.reason_kind not in ("asked", "described"):
+_BAND_TEXT: dict[str, tuple[str, str]] = {
+    "cheaper": ("at the affordable end of our range", "价位实惠"),
+    "pricier": ("at the premium end of our range", "高端款"),
+}
+
+
+def _within(pick: Pick, budget: Budget | None, language: str, band: Refinement | None = None) -> Pick:
+    """``pick`` whose "you asked for" reason also names the budget (or price band) it keeps to."""
+    if (budget is None and band not in _BAND_TEXT) or pick.reason_kind not in ("asked", "described"):
         return pick
     sep = "，" if language == "zh" else ", "
+    if budget is None:
+        english, chinese = _BAND_TEXT[str(band)]
+        return replace(pick, reason=pick.reason + sep + (chinese if language == "zh" else english))
     return replace(pick, reason=pick.reason + sep + budget_text(budget, language))
 
 
@@ -391,6 +400,13 @@ class RecommendationService:
 
     # -- serving ----------------------------------------------------------------------
 
+    def names_new_category(self, text: str, previous: Sequence[str]) -> bool:
+        """Whether a follow-up names a category none of the ``previous`` picks belongs to
+        ("any cheap laptops?" after phones): a new request, not a refinement of those picks."""
+        shown = {p.category for p in self.search.products if p.sku in set(previous)}
+        named = self.search.categories(text)
+        return bool(named) and not set(named) <= shown
+
     def recommend(
         self,
         sender_id: str,
@@ -444,7 +460,9 @@ class RecommendationService:
             # "Recommend something" stays on the side of the business the customer uses most.
             domain = category_domain.get(next(iter(profile.interests)))
         refused = refused_brands(text, refinement, shown) | (set(avoid_brands) if refinement is not None else set())
-        allowed = self._filter(categories, shown, refinement, profile, domain, budget, refused)
+        wording = parse_refinement(text) if refinement is None and budget is None else "other"
+        band = wording if wording in ("cheaper", "pricier") else None
+        allowed = self._filter(categories, shown, refinement, profile, domain, budget, refused, band)
         # Products count as "asked about" only when the customer names them (brand or model),
         # not when a category request ("recommend me a phone") resembles one of them.
         asked = (
@@ -496,7 +514,7 @@ class RecommendationService:
                 logger.info("no interactions yet: content-only recommendations")
             by_meaning = self._rank_by_meaning(text, profile, language, k, allowed, context, categories, refinement,
                                                named, wanted)
-            return [_within(p, budget, language) for p in by_meaning]
+            return [_within(p, budget, language, band) for p in by_meaning]
         if wanted:
             picks = model.recommend(sender_id, k=k, context=replace(context, eligible=lambda sku: sku in wanted))
             if len(picks) < k:
@@ -531,7 +549,7 @@ class RecommendationService:
                 reason_kind, reason = kind, _meaning_reason(kind, product.category, language)
             else:
                 reason_kind, reason = rec.reason.kind.value, rec.reason.text(language)
-            out.append(_within(Pick(product, float(rec.score), reason_kind, reason), budget, language))
+            out.append(_within(Pick(product, float(rec.score), reason_kind, reason), budget, language, band))
         return out
 
     def _filter(
@@ -543,9 +561,15 @@ class RecommendationService:
         domain: str | None = None,
         budget: Budget | None = None,
         refused: Collection[str] = (),
+        band: Refinement | None = None,
     ) -> Callable[[str], bool]:
         by_sku = {p.sku: p for p in self.search.products}
         attributes = profile.attributes if profile is not None else {}
+        # "A cheap phone" (no amount named): the cheaper half of the phones, by the median price
+        # of those on sale; "a premium phone": the dearer half.
+        median = {c: float(np.median([p.price for p in self.search.products if p.category == c and p.in_stock]
+                                     or [0.0]))
+                  for c in {p.category for p in self.search.products}} if band else {}
         # "Cheaper" compares like with like: a deposit's minimum amount says nothing about an
         # insurance premium, so prices are compared within each category of the last picks.
         low: dict[str, float] = {}
@@ -566,6 +590,10 @@ class RecommendationService:
             if product.domain == "bank" and eligibility_problems(product, attributes):
                 return False
             if (floor is not None and product.price < floor) or (ceiling is not None and product.price > ceiling):
+                return False
+            if band == "cheaper" and product.price > median[product.category]:
+                return False
+            if band == "pricier" and product.price < median[product.category]:
                 return False
             if refinement == "cheaper" and product.category in low and product.price >= low[product.category]:
                 return False

@@ -159,3 +159,13 @@ async def test_a_calm_question_gets_the_reply_as_written(catalog_services, domai
                           sentiment={"label": "neutral", "confidence": 0.8, "polarity": 0.0})
     _, messages = await run_action(ActionOrderStatus(), tracker, domain)
     assert messages[0]["text"] == default_replies().render("order_not_found", "en")
+
+
+async def test_a_follow_up_naming_another_category_is_a_new_request(catalog_services, domain) -> None:
+    follow = tracker_for("z9", "any cheaper kitchenware?", "refine_recommendation", "en", message_id="q2")
+    follow.slots["recommended_skus"] = ["PH-1", "PH-2"]
+    _, messages = await run_action(ActionRecommendProducts(), follow, domain)
+    cards = messages[1]["custom"]["cards"]
+    # Kitchenware, not phones cheaper than the last ones; "cheaper" asks for its cheaper half.
+    assert [c["sku"] for c in cards] == ["KT-1"]
+    assert cards[0]["reason"] == "matches the kitchenware you asked for, at the affordable end of our range"

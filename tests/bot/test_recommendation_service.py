@@ -245,8 +245,8 @@ def test_what_a_request_describes_comes_first_with_the_trait_that_answers(shop) 
 
     service = shop.recommendations
     plain = RecommendationService(shop.store, shop.product_search, match_descriptions=False)
-    assert plain.recommend("bob", "a phone that takes great photos", None, "en")[0].product.sku == "PH-1"
-    picks = service.recommend("bob", "a phone that takes great photos", None, "en")
+    assert plain.recommend("bob", "a phone with a good camera", None, "en")[0].product.sku == "PH-1"
+    picks = service.recommend("bob", "a phone with a good camera", None, "en")
     assert picks[0].product.sku == "PH-2" and picks[0].reason_kind == "described"
     assert picks[0].reason.endswith("what you asked for") or picks[0].reason == "matches what you described"
     # The others are still phones, with the usual reasons, not claimed to match the description.
@@ -268,3 +268,23 @@ def test_a_budget_is_no_description_and_filters_first(shop) -> None:
     assert {p.product.sku for p in picks} == {"PH-1", "PH-3"}  # the camera phone costs more
     generic = shop.recommendations.recommend("bob", "a phone under 3000 yuan", None, "en", budget=(None, 3000.0))
     assert generic and all(p.reason_kind != "described" for p in generic)
+
+
+def test_cheap_or_premium_in_a_request_asks_for_that_half_of_the_category(shop) -> None:
+    service = shop.recommendations
+    cheap = service.recommend("gina", "a cheap phone", None, "en")  # phones at 1,599, 2,999 and 4,599
+    assert {p.product.sku for p in cheap} == {"PH-1", "PH-3"}
+    assert all(p.reason == "matches the phones you asked for, at the affordable end of our range" for p in cheap)
+    premium = service.recommend("gina", "有没有高端一点的手机", None, "zh")
+    assert {p.product.sku for p in premium} == {"PH-1", "PH-2"}
+    assert all(p.reason == "符合您想要的手机，高端款" for p in premium)
+    # A budget named with it decides instead.
+    assert {p.product.sku for p in service.recommend("gina", "a cheap phone under 5000", None, "en",
+                                                     budget=(None, 5000.0))} == {"PH-1", "PH-2", "PH-3"}
+
+
+def test_a_follow_up_naming_a_category_of_no_last_pick_is_a_new_request(shop) -> None:
+    service = shop.recommendations
+    assert service.names_new_category("any cheaper kitchenware?", ["PH-1", "PH-2"])
+    assert not service.names_new_category("anything cheaper?", ["PH-1", "PH-2"])
+    assert not service.names_new_category("cheaper phones?", ["PH-1", "PH-2"])
