@@ -234,15 +234,17 @@ class ProductSearch:
             return named
         if len(self._category_ids) < 2:
             return []
+        (best, top), (_, second) = self.category_scores(text, vector)[:2]
+        return [best] if top >= threshold and top - second >= margin else []
+
+    def category_scores(self, text: str, vector: npt.NDArray[np.float32] | None = None) -> list[tuple[str, float]]:
+        """Every category with its similarity to ``text``, best first: by its name or by its
+        best product ("电饭煲" is closest to kitchenware through its rice cookers)."""
         query = self._query(text, vector)
-        # A category scores by its name or by its best product ("电饭煲" names kitchenware).
         product_scores = (self._vectors @ query).max(axis=1)
         scores = self._category_vectors @ query
         np.maximum.at(scores, self._product_category, product_scores)
-        second, best = np.argsort(scores)[-2:]
-        if scores[best] >= threshold and scores[best] - scores[second] >= margin:
-            return [self._category_ids[int(best)]]
-        return []
+        return sorted(((c, float(v)) for c, v in zip(self._category_ids, scores)), key=lambda cv: -cv[1])
 
     def details(self, text: str) -> str:
         """What a request says beyond naming a category or brand and asking: the words that

@@ -288,3 +288,33 @@ def test_a_follow_up_naming_a_category_of_no_last_pick_is_a_new_request(shop) ->
     assert service.names_new_category("any cheaper kitchenware?", ["PH-1", "PH-2"])
     assert not service.names_new_category("anything cheaper?", ["PH-1", "PH-2"])
     assert not service.names_new_category("cheaper phones?", ["PH-1", "PH-2"])
+
+
+@pytest.mark.parametrize(("text", "interest"), [
+    ("a gift for my mom who loves cooking", "cooking"),
+    ("something for my dad, he loves to hike", "hike"),
+    ("my son is into gaming, any gift ideas?", "gaming"),
+    ("a present for a coffee lover", "coffee"),
+    ("送给喜欢做饭的妈妈", "做饭"),
+    ("我老公喜欢运动，送他什么好", "运动"),
+    ("I'd like a phone", None),                    # the customer's own wish, not someone's interest
+    ("a gift for my mom, she likes it", None),
+    ("a gift for my mom", None),
+])
+def test_parse_interest(text: str, interest: str | None) -> None:
+    from bot.recommendation_service import parse_interest
+
+    assert parse_interest(text) == interest
+
+
+def test_a_gift_for_someone_who_loves_something_is_what_is_closest_to_it(shop) -> None:
+    service = shop.recommendations
+    # Bob's own history is kitchenware; his present for a phone lover is not.
+    picks = service.recommend("bob", "a gift for my son, he loves smartphones", None, "en")
+    assert picks and {p.product.category for p in picks} == {"phones"}
+    assert all(p.reason == "for someone who loves smartphones" for p in picks)
+    zh = service.recommend("gina", "送给喜欢做饭的妈妈", None, "zh")
+    assert {p.product.sku for p in zh} <= {"KT-1", "KT-2"} and zh[0].reason == "适合喜欢做饭的人"
+    # Nothing in the shop is about fishing: plain gift picks, with no claim about fishing.
+    plain = service.recommend("gina", "a gift for my dad who loves fishing", None, "en")
+    assert plain and all(p.product.domain == "shop" and "fishing" not in p.reason for p in plain)
