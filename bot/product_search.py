@@ -325,11 +325,11 @@ class ProductSearch:
             return {}
         out: dict[str, str] = {}
         for i in having:
-            mine = (self._trait_owner == i) & (self._trait_language == language)
-            quotable = np.flatnonzero(mine & self._quotable)
-            if len(quotable) and best[i] - float(sims[quotable].max()) <= 0.05:
-                out[self.products[i].sku] = self._traits[int(quotable[np.argmax(sims[quotable])])]
+            mine = np.flatnonzero((self._trait_owner == i) & (self._trait_language == language))
+            quotable = mine[self._quotable[mine]]
+            if len(quotable) == 0 or not self._traits[int(mine[np.argmax(sims[mine])])]:
+                out[self.products[i].sku] = ""  # its name answers ("老人手机" for "适合老人用的")
             else:
-                out[self.products[i].sku] = ""  # its name (or the whole of what it offers) answers
+                out[self.products[i].sku] = self._traits[int(quotable[np.argmax(sims[quotable])])]
 
         return out

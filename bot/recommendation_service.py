@@ -609,11 +609,12 @@ class RecommendationService:
     ) -> Callable[[str], bool]:
         by_sku = {p.sku: p for p in self.search.products}
         attributes = profile.attributes if profile is not None else {}
-        # "A cheap phone" (no amount named): the cheaper half of the phones, by the median price
-        # of those on sale; "a premium phone": the dearer half.
-        median = {c: float(np.median([p.price for p in self.search.products if p.category == c and p.in_stock]
-                                     or [0.0]))
-                  for c in {p.category for p in self.search.products}} if band else {}
+        # "A cheap phone" (no amount named): the cheapest third of the phones on sale; "a premium
+        # phone": the dearest third.
+        share = 1 / 3 if band == "cheaper" else 2 / 3
+        cut = {c: float(np.quantile([p.price for p in self.search.products if p.category == c and p.in_stock]
+                                    or [0.0], share))
+               for c in {p.category for p in self.search.products}} if band else {}
         # "Cheaper" compares like with like: a deposit's minimum amount says nothing about an
         # insurance premium, so prices are compared within each category of the last picks.
         low: dict[str, float] = {}
@@ -635,9 +636,9 @@ class RecommendationService:
                 return False
             if (floor is not None and product.price < floor) or (ceiling is not None and product.price > ceiling):
                 return False
-            if band == "cheaper" and product.price > median[product.category]:
+            if band == "cheaper" and product.price > cut[product.category]:
                 return False
-            if band == "pricier" and product.price < median[product.category]:
+            if band == "pricier" and product.price < cut[product.category]:
                 return False
             if refinement == "cheaper" and product.category in low and product.price >= low[product.category]:
                 return False
