@@ -658,9 +658,9 @@ class RecommendationService:
         min_margin: float = 0.04,
     ) -> list[Pick]:
         """Products whose names are closest to ``interest``, at most two of a category, each
-        standing out from the candidates' mean by ``min_margin``; none when nothing does ("music"
-        in a shop that sells no instruments). The margin was chosen on 25 interests written for
-        it (docs/benchmarks.md, "Gifts")."""
+        standing out by ``min_margin`` from the mean similarity of that side of the business
+        (the shop); none when nothing does ("music" in a shop that sells no instruments). The
+        margin was chosen on 25 interests written for it (docs/benchmarks.md, "Gifts")."""
         scores = self.search.similarities(self.search.embed(interest))
         candidates = [p for p in self.search.products if allowed(p.sku)]
         if not candidates:
