@@ -75,7 +75,7 @@ _REQUEST_WORDS_EN = frozenset(_EN_WORDS.split())
 _ZH_WORDS = """我想要 我想买 我要买 想买 想要 我要 给我 推荐 有没有 有什么 什么 一下 一个 一款 一台 一部 一些 几款
     一双 一套 买个 买一 来个 来一 请问 请 帮我 看看 谢谢 你们 哪个 哪款 适合 最好 不错 礼物 送给
     妈妈 爸爸 老婆 老公 孩子 儿子 女儿 朋友 父母 爷爷 奶奶 最新 新款 好的 好用 好一点 有吗 需要 需求
-    吧 吗 呢 啊 的 了 我 你 卖 最 啥 哪"""
+    产品 商品 东西 吧 吗 呢 啊 的 了 我 你 卖 最 啥 哪 点"""
 _REQUEST_WORDS_ZH = tuple(sorted(_ZH_WORDS.split(), key=len, reverse=True))
 
 
@@ -136,8 +136,16 @@ class ProductSearch:
         position = {t: j for j, t in enumerate(unique)}
         self._trait_vectors = (unique_vectors[[position[t] for t in texts]] if texts
                                else np.zeros((0, encoder.dim), np.float32))
-        self._brands = sorted({p.brand.lower() for p in self.products if p.brand}, key=len, reverse=True)
-        self._brands_zh = sorted({brand_zh(p) for p in self.products} - {""})
+        # What names a category or brand in a request (longest first: "笔记本电脑" before "电脑"),
+        # with and without the kinds of product; ``details`` removes it.
+        brands = {rf"(?<![a-z0-9]){re.escape(p.brand.lower())}(?![a-z0-9])": len(p.brand)
+                  for p in self.products if p.brand}
+        brands |= {re.escape(b): len(b) for b in {brand_zh(p) for p in self.products} - {""}}
+        self._naming: dict[bool, re.Pattern[str]] = {}
+        for kinds in (True, False):
+            words = {(_word_pattern(w) if w.isascii() else re.escape(w)): len(w)
+                     for c in self._category_ids for w in _category_words(c, kinds=kinds)} | brands
+            self._naming[kinds] = re.compile("|".join(sorted(words, key=lambda w: -words[w])) or r"(?!)")
 
     def _load_or_embed(self, texts: list[str], cache_dir: Path | None, kind: str = "product") -> npt.NDArray[np.float32]:
         if not texts:
@@ -261,17 +269,7 @@ class ProductSearch:
         return self._described(text, kinds=False)
 
     def _described(self, text: str, kinds: bool) -> str:
-        lowered = text.lower()
-        for category in self._category_ids:
-            for label in sorted(_category_words(category, kinds=kinds), key=len, reverse=True):
-                if label.isascii():
-                    lowered = re.sub(_word_pattern(label), " ", lowered)
-                else:
-                    lowered = lowered.replace(label, " ")
-        for brand in self._brands:
-            lowered = re.sub(rf"(?<![a-z0-9]){re.escape(brand)}(?![a-z0-9])", " ", lowered)
-        for brand_zh in self._brands_zh:
-            lowered = lowered.replace(brand_zh, " ")
+        lowered = self._naming[kinds].sub(" ", text.lower())
         words: list[str] = []
         for word in re.findall(r"[a-z0-9][a-z0-9'+.\-]*|[\u3400-\u9fff]+", lowered):
             if word.isascii():

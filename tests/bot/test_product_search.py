@@ -49,6 +49,7 @@ def test_categories_a_message_names(search: ProductSearch, text: str, categories
 @pytest.mark.parametrize(("text", "details"), [
     ("recommend me a phone", ""),                              # a category and asking, nothing more
     ("我想买个耳机", ""),
+    ("推荐一款存款产品", ""),                                  # "product" describes nothing either
     ("a good phone for my mom", ""),                            # praise and who it is for describe nothing
     ("a Nova phone, please", ""),                               # a brand is looked up, not described
     ("I'd like some earbuds", ""),                              # a kind of product alone
