@@ -68,8 +68,10 @@ CATEGORY_ALIASES: dict[str, tuple[str, ...]] = {
 #: quiet home appliance), so a request's description keeps them.
 CATEGORY_KINDS: dict[str, tuple[str, ...]] = {
     "headphones": ("earbud", "耳塞"),
-    "smartwatches": ("fitness tracker", "手环"),
-    "home_appliances": ("vacuum cleaner", "fridge", "washing machine", "吸尘器", "冰箱", "洗衣机"),
+    "smartwatches": ("fitness tracker", "sports watch", "running watch", "gps watch", "fitness watch",
+                     "health watch", "kids watch", "wristwatch", "手环", "运动手表", "儿童手表"),
+    "home_appliances": ("vacuum cleaner", "robot vacuum", "fridge", "washing machine", "air purifier",
+                        "吸尘器", "扫地机器人", "冰箱", "洗衣机", "空气净化器"),
     "beauty": ("lipstick", "口红", "面霜"),
     "sportswear": ("sneaker", "running shoe", "运动鞋", "跑鞋"),
     "books": ("novel", "小说", "绘本"),
