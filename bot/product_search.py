@@ -125,6 +125,7 @@ class ProductSearch:
         self._trait_owner = np.asarray(owners, dtype=np.int64)
         self._trait_language = np.asarray(trait_language)
         self._traits = traits  # what a pick's reason quotes ("" for the name itself)
+        self._is_name = np.asarray([not t for t in traits], dtype=bool)
         whole = {(i, lang): self.products[i].traits(lang)[-1] if self.products[i].traits(lang) else ""
                  for i, lang in zip(owners, trait_language)}
         # A reason quotes one clause ("5000 mAh battery"), not the whole description, unless the
@@ -265,8 +266,13 @@ class ProductSearch:
             ('拍照', '')
         """
         if not self._described(text, kinds=True):
-            return ""  # "I'd like some snacks": a kind of product, nothing said about it
+            return ""  # "I'd like some earbuds": a kind of product (see ``kind``), nothing said about it
         return self._described(text, kinds=False)
+
+    def kind(self, text: str) -> str:
+        """The kind of product a request names and nothing more ("a robot vacuum", "有没有跑鞋"),
+        "" otherwise: matched against product names (``wanted(..., names_only=True)``)."""
+        return "" if self._described(text, kinds=True) else self._described(text, kinds=False)
 
     def _described(self, text: str, kinds: bool) -> str:
         lowered = self._naming[kinds].sub(" ", text.lower())
@@ -288,24 +294,28 @@ class ProductSearch:
         skus: Collection[str],
         language: str,
         min_z: float = 2.0,
-        tolerance: float = 0.01,
+        spread_limit: float = 0.05,
         min_separation: float = 0.02,
+        names_only: bool = False,
     ) -> dict[str, str]:
         """The products among ``skus`` that have what ``details`` describes, with the trait that
         shows it in ``language`` (``""`` when it is the product's name); empty when nothing in
-        the catalog answers the description.
+        the catalog answers the description. ``names_only`` compares with product names alone
+        (for a kind of product: ``kind``).
 
-        A product's score is its best trait's cosine to ``details``; the candidates within
-        ``tolerance`` of the best one have what it describes. The description counts only when
-        it singles them out: the best score stands out from every trait in the catalog by
-        ``min_z`` standard deviations (E5-style cosines are all high), and the products that
-        have it score ``min_separation`` above the best of those that do not (a word that
-        describes nothing, "asap", scores all candidates alike). Chosen on the development half
-        of ``bench/data/descriptive_requests.csv`` (docs/benchmarks.md, "Descriptive requests").
+        A product's score is its best trait's cosine to ``details``; the candidates above the
+        widest drop in score among those within ``spread_limit`` of the best one have what it
+        describes. The description counts only when it singles them out: the best score stands
+        out from every trait in the catalog by ``min_z`` standard deviations (E5-style cosines
+        are all high), and that drop is at least ``min_separation`` (a word that describes
+        nothing, "asap", scores all candidates alike). Chosen on the development half of
+        ``bench/data/descriptive_requests.csv`` (docs/benchmarks.md, "Descriptive requests").
         """
         if not details or not skus or not len(self._trait_vectors):
             return {}
         sims = self._trait_vectors @ self.embed(details)
+        if names_only:  # a kind of product is in names, not in features ("novel" is no "bestseller")
+            sims = np.where(self._is_name, sims, -1.0)
         index = {p.sku: i for i, p in enumerate(self.products)}
         rows = [index[s] for s in skus if s in index]
         if not rows:
@@ -313,14 +323,21 @@ class ProductSearch:
         best = np.full(len(self.products), -np.inf, dtype=np.float32)
         np.maximum.at(best, self._trait_owner, sims)
         top = float(best[rows].max())
-        spread = float(sims.std()) or 1.0
-        if (top - float(sims.mean())) / spread < min_z:
+        considered = sims[self._is_name] if names_only else sims
+        spread = float(considered.std()) or 1.0
+        if (top - float(considered.mean())) / spread < min_z:
             return {}
         ranked = sorted(rows, key=lambda r: -best[r])
-        having = [i for i in ranked if best[i] >= top - tolerance]
-        others = ranked[len(having):]
-        if not others or best[having[-1]] - best[others[0]] < min_separation:
+        # The products that have it are those above the widest drop among the leaders (all within
+        # ``spread_limit`` of the best): tied on one feature, or named alike ("X running shoes").
+        scores = best[ranked]
+        cuts = [n for n in range(1, len(ranked)) if top - scores[n - 1] <= spread_limit]
+        if not cuts:
             return {}
+        cut = max(cuts, key=lambda n: scores[n - 1] - scores[n])
+        if scores[cut - 1] - scores[cut] < min_separation:
+            return {}
+        having = ranked[:cut]
         out: dict[str, str] = {}
         for i in having:
             mine = np.flatnonzero((self._trait_owner == i) & (self._trait_language == language))

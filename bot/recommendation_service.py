@@ -221,6 +221,10 @@ def _interest_reason(interest: str, language: str) -> str:
     return f"适合喜欢{interest}的人" if language == "zh" else f"for someone who loves {interest}"
 
 
+def _kind_reason(kind: str, language: str) -> str:
+    return f"符合您想要的{kind}" if language == "zh" else f"matches the {kind} you asked for"
+
+
 def _described_reason(trait: str, language: str) -> str:
     """Why a pick answers a description: the trait that shows it ("" when its name does)."""
     zh = language == "zh"
@@ -536,13 +540,18 @@ class RecommendationService:
                 return [_within(p, budget, language, band) for p in for_interest]
         # "A phone with a long battery life": the products that have what the request describes
         # come first (ranked as usual among themselves), each saying which of its traits answers.
-        wanted: dict[str, str] = {}
+        wanted: dict[str, str] = {}  # sku -> the reason it answers the request
         if self._match_descriptions and refinement in (None, "other"):
-            details = self.search.details(_without_prices(text))
-            if details:
+            plain = _without_prices(text)
+            details = self.search.details(plain)
+            kind = "" if details else self.search.kind(plain)  # "a robot vacuum", "有没有跑鞋"
+            if details or kind:
                 pool = [p.sku for p in self.search.products
                         if allowed(p.sku) and p.in_stock and p.sku not in context.exclude]
-                wanted = self.search.wanted(details, pool, language)
+                found = self.search.wanted(details or kind, pool, language, names_only=bool(kind))
+                # What each one's reason says: the trait that answers, or the kind asked for.
+                wanted = {sku: _kind_reason(kind, language) if kind else _described_reason(trait, language)
+                          for sku, trait in found.items()}
         if wanted and not categories:
             # "Something organic": the rest of the picks stay with the kinds of product that have it.
             kinds = {by_sku[sku].category for sku in wanted}
@@ -578,7 +587,7 @@ class RecommendationService:
             foreign = evidence is not None and evidence.domain != product.domain
             reason_kind: str
             if rec.item in wanted:
-                reason_kind, reason = "described", _described_reason(wanted[rec.item], language)
+                reason_kind, reason = "described", wanted[rec.item]
             elif refinement is not None and refinement in _REFINED_REASONS:
                 # The customer asked for this change: say how the pick differs from the last ones,
                 # not that they asked for its category (the last picks may have been unasked).
@@ -726,8 +735,7 @@ class RecommendationService:
                 continue
             per_category[product.category] = per_category.get(product.category, 0) + 1
             if product.sku in wanted:
-                trait = wanted[product.sku]
-                picks.append(Pick(product, float(score), "described", _described_reason(trait, language)))
+                picks.append(Pick(product, float(score), "described", wanted[product.sku]))
             elif refinement is not None and refinement in _REFINED_REASONS:
                 picks.append(Pick(product, float(score), refinement, _refined_reason(refinement, language, named)))
             else:

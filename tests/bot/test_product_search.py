@@ -97,3 +97,10 @@ def test_product_traits_are_its_description_clauses() -> None:
     assert p.traits("en") == ["airline miles", "Airline miles", "lounge access and CNY 300,000 cover",
                               "Airline miles, lounge access and CNY 300,000 cover"]
     assert p.traits("zh") == ["航空里程", "机场贵宾厅", "航空里程，机场贵宾厅"]
+
+
+def test_a_kind_of_product_alone_is_matched_by_name(search: ProductSearch) -> None:
+    assert search.kind("I'd like some earbuds") == "earbuds"
+    assert search.kind("recommend me a phone") == "" and search.kind("noise cancelling earbuds") == ""
+    headphones = [p.sku for p in search.products if p.category == "headphones"]
+    assert list(search.wanted("earbuds", headphones, "en", names_only=True)) == ["HP-2"]
