@@ -59,7 +59,8 @@ _FOR_SOMEONE = re.compile(
 )
 #: What the person a present is for is into: "who loves cooking", "a coffee lover", "喜欢做饭的".
 _INTERESTS = (
-    re.compile(r"\b(?:loves|likes|enjoys|is (?:really )?into|is a (?:big )?fan of|who (?:loves?|likes?|enjoys?))"
+    re.compile(r"(?:\bloves|\blikes|\benjoys|(?:\bis|'s|’s) (?:really )?into|(?:\bis|'s|’s) a (?:big )?fan of|"
+               r"\bwho (?:loves?|likes?|enjoys?))"
                r"\s+(?:to\s+)?([a-z][a-z\-]{2,})", re.IGNORECASE),
     re.compile(r"\b([a-z][a-z\-]{2,})\s+(?:lovers?|fans?|enthusiasts?)\b", re.IGNORECASE),
     re.compile(r"(?:喜欢|热爱|喜爱|爱好是|爱好)([\u4e00-\u9fff]{2,5}?)(?=的|，|,|。|！|？|$|\s)"),

@@ -294,6 +294,7 @@ def test_a_follow_up_naming_a_category_of_no_last_pick_is_a_new_request(shop) ->
     ("a gift for my mom who loves cooking", "cooking"),
     ("something for my dad, he loves to hike", "hike"),
     ("my son is into gaming, any gift ideas?", "gaming"),
+    ("a gift for my brother, he's into photography", "photography"),
     ("a present for a coffee lover", "coffee"),
     ("送给喜欢做饭的妈妈", "做饭"),
     ("我老公喜欢运动，送他什么好", "运动"),
