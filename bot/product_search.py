@@ -69,7 +69,8 @@ _EN_WORDS = """i i'd i'm im me my myself we us our you your a an the some any so
     things of with in on kind kinds type types sort interested interest thanks thank asap now today
     mom mum dad son daughter wife husband kid kids child children friend friends grandma grandpa parents
     mother father boyfriend girlfriend gift gifts present hmm hm um uh ok okay well so also just maybe really
-    very then again still else more other another"""
+    very then again still else more other another you'd you'll i'll i've what's that's there's don't can't
+    it's let's he's she's"""
 _REQUEST_WORDS_EN = frozenset(_EN_WORDS.split())
 #: The same in Chinese, removed longest first (single characters would break words: 买 in 买房).
 _ZH_WORDS = """我想要 我想买 我要买 想买 想要 我要 给我 推荐 有没有 有什么 什么 一下 一个 一款 一台 一部 一些 几款

@@ -222,6 +222,15 @@ def _interest_reason(interest: str, language: str) -> str:
     return f"适合喜欢{interest}的人" if language == "zh" else f"for someone who loves {interest}"
 
 
+def _in_band(found: dict[str, str], by_sku: Mapping[str, ProductInfo], band: Refinement | None) -> dict[str, str]:
+    """``found`` products in the cheapest (``"cheaper"``) or dearest (``"pricier"``) third of them."""
+    if band not in ("cheaper", "pricier") or not found:
+        return found
+    cut = float(np.quantile([by_sku[sku].price for sku in found], 1 / 3 if band == "cheaper" else 2 / 3))
+    return {sku: t for sku, t in found.items()
+            if (by_sku[sku].price <= cut if band == "cheaper" else by_sku[sku].price >= cut)}
+
+
 def _kind_reason(kind: str, language: str) -> str:
     return f"符合您想要的{kind}" if language == "zh" else f"matches the {kind} you asked for"
 
@@ -547,9 +556,13 @@ class RecommendationService:
             details = self.search.details(plain)
             kind = "" if details else self.search.kind(plain)  # "a robot vacuum", "有没有跑鞋"
             if details or kind:
+                # "A cheap robot vacuum": the cheap third of the robot vacuums, not of the appliances.
+                anyprice = self._filter(categories, shown, refinement, profile, domain, budget, refused) \
+                    if band else allowed
                 pool = [p.sku for p in self.search.products
-                        if allowed(p.sku) and p.in_stock and p.sku not in context.exclude]
-                found = self.search.wanted(details or kind, pool, language, names_only=bool(kind))
+                        if anyprice(p.sku) and p.in_stock and p.sku not in context.exclude]
+                found = _in_band(self.search.wanted(details or kind, pool, language, names_only=bool(kind)),
+                                 by_sku, band)
                 # What each one's reason says: the trait that answers, or the kind asked for.
                 wanted = {sku: _kind_reason(kind, language) if kind else _described_reason(trait, language)
                           for sku, trait in found.items()}
@@ -719,7 +732,8 @@ class RecommendationService:
         pool = set(categories) or described or set(_welcome_interests(profile))
         scored = []
         for product in self.search.products:
-            if not allowed(product.sku) or not product.in_stock or product.sku in context.exclude:
+            if not (allowed(product.sku) or product.sku in wanted) or not product.in_stock \
+                    or product.sku in context.exclude:
                 continue
             if pool and product.category not in pool:
                 continue

@@ -319,3 +319,24 @@ def test_a_gift_for_someone_who_loves_something_is_what_is_closest_to_it(shop) -
     # Nothing in the shop is about fishing: plain gift picks, with no claim about fishing.
     plain = service.recommend("gina", "a gift for my dad who loves fishing", None, "en")
     assert plain and all(p.product.domain == "shop" and "fishing" not in p.reason for p in plain)
+
+
+def test_a_cheap_kind_of_product_is_the_cheap_end_of_that_kind(shop) -> None:
+    from bot.store import Product
+
+    with shop.store.session() as session:  # two more kitchen appliances, both cheaper than any cooker
+        session.add_all([
+            Product(sku="KT-3", domain="shop", category="kitchen", name_en="ChefMate kettle", name_zh="ChefMate 电水壶",
+                    description_en="1.7-litre kettle.", description_zh="1.7升电水壶。", price=99.0,
+                    currency="CNY", stock=9, brand="ChefMate"),
+            Product(sku="KT-4", domain="shop", category="kitchen", name_en="ChefMate toaster", name_zh="ChefMate 烤面包机",
+                    description_en="Two-slice toaster.", description_zh="双片烤面包机。", price=129.0,
+                    currency="CNY", stock=9, brand="ChefMate"),
+            Product(sku="KT-5", domain="shop", category="kitchen", name_en="Budget rice cooker", name_zh="简易电饭煲",
+                    description_en="3-litre rice cooker.", description_zh="3升电饭煲。", price=199.0,
+                    currency="CNY", stock=9, brand="Basic"),
+        ])
+    shop.refresh_catalog()
+    picks = shop.recommendations.recommend("gina", "有没有便宜点的电饭煲", None, "zh")
+    # The cheaper rice cooker, though the kettle and toaster are the cheapest kitchenware.
+    assert picks[0].product.sku == "KT-5" and picks[0].reason_kind == "described" and "价位实惠" in picks[0].reason
