@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 
@@ -12,6 +13,7 @@ from rasa.shared.exceptions import RasaException
 from bot.encoder._wire import ENCODING_FORMATS, decode_embeddings, post_in_format
 
 DEFAULT_URL = "http://127.0.0.1:5055"
+logger = logging.getLogger(__name__)
 
 
 class EmbeddingServiceError(RasaException):
@@ -68,11 +70,18 @@ class EmbeddingClient:
     def _post(self, texts: list[str], wait: float, encoding_format: str) -> requests.Response:
         deadline = time.monotonic() + wait
         body = {"input": texts, "model": self._model, "encoding_format": encoding_format}
+        retried = False
         while True:
             try:
                 resp = self._session.post(f"{self.url}/v1/embeddings", json=body, timeout=self._timeout)
                 break
             except requests.ConnectionError as exc:
+                if not retried:
+                    # A kept-alive connection the server closed as we sent (idle between parses):
+                    # once more, on a new connection, before calling the server unreachable.
+                    retried = True
+                    logger.info("embedding request failed (%s); retrying once", exc.__class__.__name__)
+                    continue
                 if time.monotonic() >= deadline:
                     raise EmbeddingServiceError(
                         f"cannot reach the embedding server at {self.url} ({exc.__class__.__name__}); "

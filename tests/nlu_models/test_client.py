@@ -101,3 +101,34 @@ def test_an_unreadable_base64_vector_is_a_clear_error() -> None:
 def test_an_unknown_encoding_format_is_refused() -> None:
     with pytest.raises(ValueError, match="encoding_format"):
         EmbeddingClient("http://127.0.0.1:9", encoding_format="hex")
+
+
+class _DropsSecondRequest(_FakeServer):
+    """Keeps connections alive, and closes one without an answer: the second request it gets."""
+
+    protocol_version = "HTTP/1.1"
+    count = [0]
+
+    def do_POST(self) -> None:  # http.server calls it by this name
+        self.count[0] += 1
+        if self.count[0] == 2:
+            self.rfile.read(int(self.headers["Content-Length"]))
+            self.close_connection = True  # as a server's keep-alive timeout does, mid-request
+            return
+        super().do_POST()
+
+
+def test_a_kept_alive_connection_dropped_by_the_server_is_retried_once() -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), type("Handler", (_DropsSecondRequest,), {"count": [0]}))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        client = EmbeddingClient(f"http://127.0.0.1:{server.server_address[1]}")
+        for _ in range(3):  # the second request meets the dropped connection
+            vectors, _ = client.embed(["a", "b"])
+            assert np.array_equal(vectors, VECTORS)
+    finally:
+        server.shutdown()
+        server.server_close()
+    # A server that is really gone is still an error, at once.
+    with pytest.raises(EmbeddingServiceError, match="cannot reach"):
+        EmbeddingClient(f"http://127.0.0.1:{server.server_address[1]}").embed(["a"])
