@@ -22,6 +22,7 @@ from bot.orders import latest_purchase
 from bot.recommendation_service import (
     Budget,
     effective_budget,
+    gift_interest,
     parse_budget,
     parse_refinement,
     refused_brands,
@@ -64,7 +65,8 @@ class ActionRecommendProducts(Action):
         try:
             profile = await asyncio.to_thread(services.profiles.get_profile, tracker.sender_id)
             picks = await asyncio.to_thread(
-                functools.partial(services.recommendations.recommend, seen=seen, budget=budget, avoid_brands=avoid),
+                functools.partial(services.recommendations.recommend, seen=seen, budget=budget, avoid_brands=avoid,
+                                  interest=state["interest"] if refinement is not None else None),
                 tracker.sender_id, text, profile, language, 3, previous, refinement,
             )
         except IPMError as exc:
@@ -92,11 +94,14 @@ class ActionRecommendProducts(Action):
         return [SlotSet("recommended_skus", skus),
                 SlotSet("recommendation_state", {"seen": list(dict.fromkeys(seen + skus)),
                                                  "budget": list(budget) if budget else None,
-                                                 "avoid_brands": avoid})]
+                                                 "avoid_brands": avoid,
+                                                 "interest": state["interest"] if refinement is not None
+                                                 else gift_interest(text)})]
 
 
 def _state(value: Any) -> dict[str, Any]:
-    """The ``recommendation_state`` slot, checked: seen SKUs, budget ``(low, high)`` or None, refused brands."""
+    """The ``recommendation_state`` slot, checked: seen SKUs, budget ``(low, high)`` or None, refused
+    brands, and the interest of the person a present is for (or None)."""
     value = value if isinstance(value, dict) else {}
     seen = [s for s in value.get("seen") or [] if isinstance(s, str)]
     raw = value.get("budget")
@@ -104,7 +109,8 @@ def _state(value: Any) -> dict[str, Any]:
     if isinstance(raw, list) and len(raw) == 2 and all(b is None or isinstance(b, (int, float)) for b in raw):
         budget = (raw[0], raw[1])
     avoid = [b for b in value.get("avoid_brands") or [] if isinstance(b, str)]
-    return {"seen": seen, "budget": budget, "avoid_brands": avoid}
+    interest = value.get("interest") if isinstance(value.get("interest"), str) else None
+    return {"seen": seen, "budget": budget, "avoid_brands": avoid, "interest": interest}
 
 
 async def _promote(dispatcher: CollectingDispatcher, tracker: Tracker, sku: str, language: str) -> None:

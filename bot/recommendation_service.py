@@ -85,6 +85,17 @@ def parse_interest(text: str) -> str | None:
     return None
 
 
+def for_someone_else(text: str) -> bool:
+    """Whether a request is for someone else: a present, or "for my dad" / "给我妈妈"."""
+    return bool(_GIFT.search(text) or _FOR_SOMEONE.search(text))
+
+
+def gift_interest(text: str) -> str | None:
+    """What the person a request shops for is into, when it shops for someone else ("a gift for
+    my mom who loves cooking" → "cooking"; "I love cooking, any rice cookers?" → ``None``)."""
+    return parse_interest(text) if for_someone_else(text) else None
+
+
 def parse_refinement(text: str) -> Refinement:
     """How a follow-up wants the last recommendations changed ("other" when unsure).
 
@@ -471,6 +482,7 @@ class RecommendationService:
         seen: Sequence[str] = (),
         budget: Budget | None = None,
         avoid_brands: Collection[str] = (),
+        interest: str | None = None,
     ) -> list[Pick]:
         """Picks for a recommendation request or a follow-up refining ``previous`` picks.
 
@@ -488,6 +500,8 @@ class RecommendationService:
                 all, so "more options" twice does not bring the first picks back).
             budget: the price range asked for (:func:`parse_budget`), ``None`` for any.
             avoid_brands: brands turned down earlier in the follow-ups (with a refinement).
+            interest: what the person a present is for is into, from the request a refinement
+                follows ("something cheaper?" after gifts for a runner stays with running).
 
         Returns:
             Up to ``k`` picks, best first, each with a reason.
@@ -504,8 +518,8 @@ class RecommendationService:
             categories = self.search.categories(text)
         domain = None
         category_domain = {p.category: p.domain for p in self.search.products} if not categories else {}
-        for_someone = refinement is None and bool(_GIFT.search(text) or _FOR_SOMEONE.search(text))
-        interest = parse_interest(text) if for_someone else None
+        for_someone = refinement is None and for_someone_else(text)
+        interest = gift_interest(text) if refinement is None else interest
         if not categories and for_someone:
             domain = "shop"  # a present is bought in the shop, whatever the customer's bank products
         elif not categories and profile is not None and profile.interests:
@@ -546,6 +560,10 @@ class RecommendationService:
             # "A gift for my mom who loves cooking": what is closest to cooking in the shop (rice
             # cookers, woks, cookbooks), not what the customer bought for themselves.
             for_interest = self._rank_for_interest(interest, language, k, allowed, context)
+            if for_interest and refinement in _REFINED_REASONS:
+                # A follow-up: say how each pick answers it ("cheaper than the ones I just showed you").
+                reason = _refined_reason(str(refinement), language, named)
+                for_interest = [replace(p, reason_kind=str(refinement), reason=reason) for p in for_interest]
             if for_interest:
                 return [_within(p, budget, language, band) for p in for_interest]
         # "A phone with a long battery life": the products that have what the request describes

@@ -112,7 +112,7 @@ async def test_follow_ups_keep_the_budget_and_never_repeat_a_pick(catalog_servic
     events, messages = await run_action(ActionRecommendProducts(), first, domain)
     shown, state = events[0]["value"], events[1]["value"]
     assert set(shown) == {"PH-1", "PH-3"}  # PH-2 costs 4,599
-    assert state == {"seen": shown, "budget": [None, 3000.0], "avoid_brands": []}
+    assert state == {"seen": shown, "budget": [None, 3000.0], "avoid_brands": [], "interest": None}
     assert "¥3,000以内" in messages[1]["text"]
     # "Anything else?": the only other phone is over budget, so there is nothing more to show.
     more = tracker_for("x1", "还有别的吗", "refine_recommendation", "zh", message_id="b2")
@@ -169,3 +169,16 @@ async def test_a_follow_up_naming_another_category_is_a_new_request(catalog_serv
     # Kitchenware, not phones cheaper than the last ones; "cheaper" asks for its cheaper half.
     assert [c["sku"] for c in cards] == ["KT-1"]
     assert cards[0]["reason"] == "matches the kitchenware you asked for, at the affordable end of our range"
+
+
+async def test_a_gift_requests_interest_is_kept_for_the_follow_ups(catalog_services, domain) -> None:
+    first = tracker_for("g1", "a gift for my son, he loves smartphones", "request_recommendation", "en")
+    events, _ = await run_action(ActionRecommendProducts(), first, domain)
+    state = next(e["value"] for e in events if e["name"] == "recommendation_state")
+    assert state["interest"] == "smartphones"
+    follow = tracker_for("g1", "anything cheaper?", "refine_recommendation", "en", message_id="q2")
+    follow.slots["recommended_skus"] = next(e["value"] for e in events if e["name"] == "recommended_skus")
+    follow.slots["recommendation_state"] = state
+    events, messages = await run_action(ActionRecommendProducts(), follow, domain)
+    assert next(e["value"] for e in events if e["name"] == "recommendation_state")["interest"] == "smartphones"
+    assert all(c["sku"].startswith("PH-") for c in messages[1]["custom"]["cards"])

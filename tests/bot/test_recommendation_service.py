@@ -340,3 +340,14 @@ def test_a_cheap_kind_of_product_is_the_cheap_end_of_that_kind(shop) -> None:
     picks = shop.recommendations.recommend("gina", "有没有便宜点的电饭煲", None, "zh")
     # The cheaper rice cooker, though the kettle and toaster are the cheapest kitchenware.
     assert picks[0].product.sku == "KT-5" and picks[0].reason_kind == "described" and "价位实惠" in picks[0].reason
+
+
+def test_a_follow_up_to_gift_picks_keeps_to_the_interest(shop) -> None:
+    service = shop.recommendations
+    first = service.recommend("gina", "a gift for my son, he loves smartphones", None, "en")
+    shown = [p.product.sku for p in first]
+    cheaper = service.recommend("gina", "something cheaper?", None, "en", previous=shown, refinement="cheaper",
+                                seen=shown, interest="smartphones")
+    floor = min(p.product.price for p in first)
+    assert cheaper and all(p.product.category == "phones" and p.product.price < floor for p in cheaper)
+    assert all(p.reason == "cheaper than the ones I just showed you" for p in cheaper)
