@@ -114,25 +114,23 @@ class ProductSearch:
         # "a phone with a long battery life" is matched against these, not against names alone.
         # (Embedding each trait after the product's name as well, "Haven robot vacuum A9: quiet
         # operation", changed nothing on the development requests and took 2.5 times as long.)
-        owners, trait_language, texts, traits = [], [], [], []
+        owners, trait_language, texts, traits, quotable = [], [], [], [], []
         for i, product in enumerate(self.products):
             for language in ("en", "zh"):
-                name = product.name(language)
-                for text, trait in ((name, ""), *((t, t) for t in product.traits(language))):
+                offers = product.traits(language)  # its last item is the whole description
+                for text, trait in ((product.name(language), ""), *((t, t) for t in offers)):
                     owners.append(i)
                     trait_language.append(language)
                     texts.append(text)
                     traits.append(trait)
+                    # A reason quotes one clause ("5000 mAh battery"), not the whole description,
+                    # unless the description has just one.
+                    quotable.append(bool(trait) and (trait != offers[-1] or len(offers) == 1))
         self._trait_owner = np.asarray(owners, dtype=np.int64)
         self._trait_language = np.asarray(trait_language)
         self._traits = traits  # what a pick's reason quotes ("" for the name itself)
         self._is_name = np.asarray([not t for t in traits], dtype=bool)
-        whole = {(i, lang): self.products[i].traits(lang)[-1] if self.products[i].traits(lang) else ""
-                 for i, lang in zip(owners, trait_language)}
-        # A reason quotes one clause ("5000 mAh battery"), not the whole description, unless the
-        # description has just one.
-        self._quotable = np.asarray([bool(t) and (t != whole[(i, lang)] or len(self.products[i].traits(lang)) == 1)
-                                     for t, i, lang in zip(traits, owners, trait_language)], dtype=bool)
+        self._quotable = np.asarray(quotable, dtype=bool)
         unique = list(dict.fromkeys(texts))
         unique_vectors = self._load_or_embed(unique, cache_dir, kind="trait")
         position = {t: j for j, t in enumerate(unique)}

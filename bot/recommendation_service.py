@@ -9,6 +9,7 @@ each pick into a line with a reason the customer can read.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 import threading
@@ -32,6 +33,7 @@ from bot.recommend import (
     PopularityRecommender,
     ReasonKind,
     RecommendContext,
+    capped_per_category,
 )
 from bot.replies import price_text
 from bot.store import Customer, Interaction, Product, Store
@@ -233,13 +235,13 @@ def _interest_reason(interest: str, language: str) -> str:
     return f"适合喜欢{interest}的人" if language == "zh" else f"for someone who loves {interest}"
 
 
-def _in_band(found: dict[str, str], by_sku: Mapping[str, ProductInfo], band: Refinement | None) -> dict[str, str]:
-    """``found`` products in the cheapest (``"cheaper"``) or dearest (``"pricier"``) third of them."""
-    if band not in ("cheaper", "pricier") or not found:
-        return found
-    cut = float(np.quantile([by_sku[sku].price for sku in found], 1 / 3 if band == "cheaper" else 2 / 3))
-    return {sku: t for sku, t in found.items()
-            if (by_sku[sku].price <= cut if band == "cheaper" else by_sku[sku].price >= cut)}
+def _band_cut(prices: Sequence[float], band: Refinement) -> float:
+    """The price that bounds the cheapest (``"cheaper"``) or dearest (``"pricier"``) third of ``prices``."""
+    return float(np.quantile(list(prices) or [0.0], 1 / 3 if band == "cheaper" else 2 / 3))
+
+
+def _in_band(price: float, cut: float, band: Refinement) -> bool:
+    return price <= cut if band == "cheaper" else price >= cut
 
 
 def _kind_reason(kind: str, language: str) -> str:
@@ -519,7 +521,8 @@ class RecommendationService:
         domain = None
         category_domain = {p.category: p.domain for p in self.search.products} if not categories else {}
         for_someone = refinement is None and for_someone_else(text)
-        interest = gift_interest(text) if refinement is None else interest
+        if refinement is None:
+            interest = parse_interest(text) if for_someone else None  # as gift_interest(text)
         if not categories and for_someone:
             domain = "shop"  # a present is bought in the shop, whatever the customer's bank products
         elif not categories and profile is not None and profile.interests:
@@ -528,7 +531,8 @@ class RecommendationService:
         refused = refused_brands(text, refinement, shown) | (set(avoid_brands) if refinement is not None else set())
         wording = parse_refinement(text) if refinement is None and budget is None else "other"
         band = wording if wording in ("cheaper", "pricier") else None
-        allowed = self._filter(categories, shown, refinement, profile, domain, budget, refused, band)
+        anyprice = self._filter(categories, shown, refinement, profile, domain, budget, refused)
+        allowed = anyprice if band is None else self._in_price_band(anyprice, band)
         # Products count as "asked about" only when the customer names them (brand or model),
         # not when a category request ("recommend me a phone") resembles one of them.
         asked = (
@@ -575,12 +579,12 @@ class RecommendationService:
             kind = "" if details else self.search.kind(plain)  # "a robot vacuum", "有没有跑鞋"
             if details or kind:
                 # "A cheap robot vacuum": the cheap third of the robot vacuums, not of the appliances.
-                anyprice = self._filter(categories, shown, refinement, profile, domain, budget, refused) \
-                    if band else allowed
                 pool = [p.sku for p in self.search.products
                         if anyprice(p.sku) and p.in_stock and p.sku not in context.exclude]
-                found = _in_band(self.search.wanted(details or kind, pool, language, names_only=bool(kind)),
-                                 by_sku, band)
+                found = self.search.wanted(details or kind, pool, language, names_only=bool(kind))
+                if band is not None and found:
+                    cut = _band_cut([by_sku[sku].price for sku in found], band)
+                    found = {sku: t for sku, t in found.items() if _in_band(by_sku[sku].price, cut, band)}
                 # What each one's reason says: the trait that answers, or the kind asked for.
                 wanted = {sku: _kind_reason(kind, language) if kind else _described_reason(trait, language)
                           for sku, trait in found.items()}
@@ -646,16 +650,9 @@ class RecommendationService:
         domain: str | None = None,
         budget: Budget | None = None,
         refused: Collection[str] = (),
-        band: Refinement | None = None,
     ) -> Callable[[str], bool]:
         by_sku = {p.sku: p for p in self.search.products}
         attributes = profile.attributes if profile is not None else {}
-        # "A cheap phone" (no amount named): the cheapest third of the phones on sale; "a premium
-        # phone": the dearest third.
-        share = 1 / 3 if band == "cheaper" else 2 / 3
-        cut = {c: float(np.quantile([p.price for p in self.search.products if p.category == c and p.in_stock]
-                                    or [0.0], share))
-               for c in {p.category for p in self.search.products}} if band else {}
         # "Cheaper" compares like with like: a deposit's minimum amount says nothing about an
         # insurance premium, so prices are compared within each category of the last picks.
         low: dict[str, float] = {}
@@ -677,10 +674,6 @@ class RecommendationService:
                 return False
             if (floor is not None and product.price < floor) or (ceiling is not None and product.price > ceiling):
                 return False
-            if band == "cheaper" and product.price > cut[product.category]:
-                return False
-            if band == "pricier" and product.price < cut[product.category]:
-                return False
             if refinement == "cheaper" and product.category in low and product.price >= low[product.category]:
                 return False
             if refinement == "pricier" and product.category in high and product.price <= high[product.category]:
@@ -688,6 +681,14 @@ class RecommendationService:
             return product.brand not in refused
 
         return allowed
+
+    def _in_price_band(self, allowed: Callable[[str], bool], band: Refinement) -> Callable[[str], bool]:
+        """``allowed`` within a price band: "a cheap phone" (no amount named) is the cheapest third
+        of the phones on sale, "a premium phone" the dearest third."""
+        by_sku = {p.sku: p for p in self.search.products}
+        cut = {c: _band_cut([p.price for p in self.search.products if p.category == c and p.in_stock], band)
+               for c in {p.category for p in self.search.products}}
+        return lambda sku: allowed(sku) and _in_band(by_sku[sku].price, cut[by_sku[sku].category], band)
 
     def _rank_for_interest(
         self,
@@ -713,18 +714,12 @@ class RecommendationService:
         if scores[ranked[0].sku] - mean < min_margin:
             logger.info("nothing in the catalog stands out for the interest %r: plain gift picks", interest)
             return []
-        picks: list[Pick] = []
-        per_category: dict[str, int] = {}
-        for product in ranked:
-            if scores[product.sku] - mean < min_margin:
-                break  # the rest are no closer to the interest than anything else
-            if not product.in_stock or product.sku in context.exclude or per_category.get(product.category, 0) >= 2:
-                continue
-            per_category[product.category] = per_category.get(product.category, 0) + 1
-            picks.append(Pick(product, scores[product.sku], "interest", _interest_reason(interest, language)))
-            if len(picks) == k:
-                break
-        return picks
+        # Past the margin the rest are no closer to the interest than anything else.
+        close = itertools.takewhile(lambda p: scores[p.sku] - mean >= min_margin, ranked)
+        available = (p for p in close if p.in_stock and p.sku not in context.exclude)
+        reason = _interest_reason(interest, language)
+        return [Pick(p, scores[p.sku], "interest", reason)
+                for p in capped_per_category(available, lambda p: p.category, k, cap=2)]
 
     def _rank_by_meaning(
         self,
@@ -761,12 +756,8 @@ class RecommendationService:
             scored.append((score, product))
         scored.sort(key=lambda row: -row[0])
         picks: list[Pick] = []
-        per_category: dict[str, int] = {}
         spread = len({product.category for _, product in scored}) > 1
-        for score, product in scored:
-            if spread and per_category.get(product.category, 0) >= 2:
-                continue
-            per_category[product.category] = per_category.get(product.category, 0) + 1
+        for score, product in capped_per_category(scored, lambda row: row[1].category, k, 2 if spread else None):
             if product.sku in wanted:
                 picks.append(Pick(product, float(score), "described", wanted[product.sku]))
             elif refinement is not None and refinement in _REFINED_REASONS:
@@ -776,8 +767,6 @@ class RecommendationService:
                         else "praised_category" if product.category in liked
                         else "matches_category" if product.category in interests else "content")
                 picks.append(Pick(product, float(score), kind, _meaning_reason(kind, product.category, language)))
-            if len(picks) == k:
-                break
         return picks
 
     @staticmethod

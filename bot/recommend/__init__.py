@@ -16,7 +16,7 @@ Example:
 from __future__ import annotations
 
 from bot.recommend._als import ALSRecommender
-from bot.recommend._base import RecommendContext, Recommender, load_recommender
+from bot.recommend._base import RecommendContext, Recommender, capped_per_category, load_recommender
 from bot.recommend._content import ContentRecommender
 from bot.recommend._data import IdIndex, Interactions, ItemFeatures, UserFeatures
 from bot.recommend._ease import EASERecommender
@@ -49,6 +49,7 @@ __all__ = [
     "Recommender",
     "UserFeatures",
     "average_precision_at_k",
+    "capped_per_category",
     "hit_rate_at_k",
     "load_recommender",
     "ndcg_at_k",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
@@ -28,6 +28,31 @@ _HIGH_RATING_SHARE = 0.8
 FloatArray = npt.NDArray[np.float64]
 Arrays = dict[str, npt.NDArray[Any]]
 R = TypeVar("R", bound="Recommender")
+T = TypeVar("T")
+
+
+def capped_per_category(
+    items: Iterable[T], category: Callable[[T], Hashable | None], k: int, cap: int | None
+) -> list[T]:
+    """The first ``k`` of ``items`` in their order, skipping those past ``cap`` of one category
+    (no cap when ``cap`` or an item's category is ``None``): diversity across categories.
+
+    Example:
+        >>> capped_per_category(["a1", "a2", "a3", "b1"], lambda s: s[0], k=3, cap=2)
+        ['a1', 'a2', 'b1']
+    """
+    picked: list[T] = []
+    counts: dict[Hashable, int] = {}
+    for item in items:
+        key = category(item)
+        if cap is not None and key is not None and counts.get(key, 0) >= cap:
+            continue
+        if key is not None:
+            counts[key] = counts.get(key, 0) + 1
+        picked.append(item)
+        if len(picked) == k:
+            break
+    return picked
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from bot.recommend._base import (
     RecommendContext,
     Recommender,
     _ranked,
+    capped_per_category,
 )
 from bot.recommend._data import Interactions, ItemFeatures, UserFeatures
 from bot.recommend._metrics import ndcg_batch
@@ -339,6 +340,11 @@ class HybridRecommender(Recommender):
         lo, hi = self._cat_indptr[item], self._cat_indptr[item + 1]
         return int(self._cat_indices[lo]) if hi > lo else -1
 
+    def _category_or_none(self, item: int) -> int | None:
+        """The item's main category, ``None`` for an item without one (never capped)."""
+        cat = self._main_category(item)
+        return cat if cat >= 0 else None
+
     def _item_sim(self, a: int, b: int) -> float:
         for comp in self.components.values():
             if comp.uses_item_vectors and comp._item_vectors is not None:
@@ -354,26 +360,15 @@ class HybridRecommender(Recommender):
         lam = float(np.clip(context.diversity, 0.0, 0.99))
         ranked = _ranked(scores, allowed & np.isfinite(scores))
         if lam == 0.0:
-            picks: list[int] = []
-            per_cat: dict[int, int] = {}
-            for i in ranked:
-                cat = self._main_category(int(i))
-                if cap is not None and cat >= 0 and per_cat.get(cat, 0) >= cap:
-                    continue
-                if not self._passes(int(i), context):
-                    continue
-                picks.append(int(i))
-                per_cat[cat] = per_cat.get(cat, 0) + 1
-                if len(picks) == k:
-                    break
-            return picks
+            passing = (int(i) for i in ranked if self._passes(int(i), context))
+            return capped_per_category(passing, self._category_or_none, k, cap)
         pool = [int(i) for i in ranked[: _MMR_POOL * k] if self._passes(int(i), context)]
         if not pool:
             return []
         rel = scores[pool]
         rel = (rel - rel.min()) / (rel.max() - rel.min() + 1e-12)
         chosen: list[int] = []
-        per_cat = {}
+        per_cat: dict[int, int] = {}
         remaining = list(range(len(pool)))
         while remaining and len(chosen) < k:
             best, best_val = -1, -np.inf
