@@ -21,11 +21,11 @@ from bot.generation import generation_service
 from bot.orders import latest_purchase
 from bot.recommendation_service import (
     Budget,
+    brand_wishes,
     effective_budget,
     gift_interest,
     parse_budget,
     parse_refinement,
-    refused_brands,
 )
 from bot.replies import brand_list, category_list, date_text, product_details, product_line
 from bot.services import get_services
@@ -56,12 +56,14 @@ class ActionRecommendProducts(Action):
         budget = parse_budget(text)
         seen: list[str] = []
         avoid: list[str] = []
+        wanted: set[str] = set()
         if refinement is not None:
             seen = state["seen"] or previous
             budget = effective_budget(budget or state["budget"], refinement)
             by_sku = {p.sku: p for p in services.product_search.products}
             shown = [by_sku[sku] for sku in previous if sku in by_sku]
-            avoid = sorted(set(state["avoid_brands"]) | refused_brands(text, refinement, shown))
+            refused, wanted = brand_wishes(text, refinement, shown, services.product_search.products)
+            avoid = sorted((set(state["avoid_brands"]) | refused) - wanted)
         try:
             profile = await asyncio.to_thread(services.profiles.get_profile, tracker.sender_id)
             picks = await asyncio.to_thread(
@@ -74,6 +76,10 @@ class ActionRecommendProducts(Action):
         if not picks and refinement is not None:
             # Nothing cheaper (pricier, of another brand...): say so, and keep the last picks,
             # which the customer may still take ("OK, I'll take the first one").
+            if wanted:  # "any from Haven?" after phones, and Haven makes none
+                await tailored(dispatcher, tracker, language, "refined_none_brand",
+                               category=category_list(shown, language), brand=brand_list([p for p in services.product_search.products if p.brand in wanted], language))
+                return []
             await tailored(dispatcher, tracker, language, f"refined_none_{refinement}",
                            category=category_list(shown, language), brand=brand_list(shown, language))
             return []

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -86,6 +86,22 @@ def brand_zh(product: ProductInfo) -> str:
     name = product.name_zh or ""
     named_first = bool(product.brand) and product.name_en.lower().startswith(str(product.brand).lower())
     return name[:2] if named_first and len(name) >= 2 and not name[:2].isascii() else ""
+
+
+def brand_names(products: Iterable[ProductInfo]) -> list[str]:
+    """The brands of the shop's ``products``, in English and Chinese, sorted (the bank's own
+    name is not a brand customers choose between).
+
+    Example:
+        >>> from bot.catalog import ProductInfo
+        >>> phone = ProductInfo(id=1, sku="p1", domain="shop", category="phones", name_zh="诺瓦手机",
+        ...                     name_en="Nova phone", description_zh="", description_en="",
+        ...                     price=1.0, currency="CNY", stock=1, brand="Nova")
+        >>> brand_names([phone])
+        ['Nova', '诺瓦']
+    """
+    shop = [p for p in products if p.domain == "shop" and p.brand]
+    return sorted({str(p.brand) for p in shop} | ({brand_zh(p) for p in shop} - {""}))
 
 
 class ProductSearch:

@@ -286,23 +286,58 @@ def _refined_reason(refinement: str, language: str, named: Collection[str] = ())
     return chinese if language == "zh" else english
 
 
-def refused_brands(text: str, refinement: Refinement | None, shown: Sequence[ProductInfo]) -> set[str]:
-    """The brands a follow-up turns down: those it names among ``shown`` ("not Nova"), else,
-    for "another brand", every brand of ``shown``.
+#: Words that turn a brand down ("not Zento", "anything but Vela", "不要臻拓的", "除了诺瓦").
+_REFUSING = re.compile(
+    r"\b(?:not|no|don'?t|doesn'?t|never|without|except|but|besides|instead of|apart from|rather than|"
+    r"other than|dislike|hate|avoid|skip|exclude)\b|n't\b|不要|不想|不喜欢|不用|不考虑|别|除了|除去|以外|之外|排除|换掉",
+    re.IGNORECASE,
+)
+#: Words that keep to a brand even with "brand" in the message ("only Zento's brand").
+_ONLY = re.compile(r"\b(?:only|just)\b|只要|只看|仅", re.IGNORECASE)
+
+
+def brand_wishes(
+    text: str, refinement: Refinement | None, shown: Sequence[ProductInfo], catalog: Sequence[ProductInfo] = ()
+) -> tuple[set[str], set[str]]:
+    """What a follow-up says about brands: ``(refused, wanted)``.
+
+    A brand of ``catalog`` (or of ``shown``) that the follow-up names is refused when the
+    message turns it down ("not Zento", "anything but Vela?", "除了诺瓦还有别的吗", "other
+    brands than Nova") and wanted otherwise ("any from Zento?", "有臻拓的吗"). "Another
+    brand" naming none refuses every brand of ``shown``.
 
     Example:
-        >>> refused_brands("hello", "cheaper", [])
-        set()
+        >>> from bot.catalog import ProductInfo
+        >>> def phone(brand):
+        ...     return ProductInfo(id=1, sku=brand, domain="shop", category="phones", name_zh="", name_en=brand,
+        ...                        description_zh="", description_en="", price=1.0, currency="CNY", stock=1,
+        ...                        brand=brand)
+        >>> shown, catalog = [phone("Nova")], [phone("Nova"), phone("Zento")]
+        >>> brand_wishes("not Zento", "other", shown, catalog), brand_wishes("any Zento ones?", "other", shown, catalog)
+        (({'Zento'}, set()), (set(), {'Zento'}))
+        >>> brand_wishes("a different brand please", "other_brand", shown, catalog)
+        ({'Nova'}, set())
     """
-    named = _brands_named(text, shown)
-    if named or refinement != "other_brand":
-        return named
-    return {p.brand for p in shown if p.brand}
+    named = _brands_named(text, catalog or shown)
+    if not named:
+        return ({p.brand for p in shown if p.brand} if refinement == "other_brand" else set()), set()
+    if _REFUSING.search(text) or (refinement == "other_brand" and not _ONLY.search(text)):
+        return named, set()
+    return set(), named
 
 
 def _brands_named(text: str, products: Sequence[ProductInfo]) -> set[str]:
     """Brands of ``products`` that ``text`` names."""
     return {p.brand for p in products if p.brand and _names_brand(text, p)}
+
+
+def _brand_reason(brands: Collection[str], language: str, refinement: Refinement | None) -> str:
+    """ "from Zento, as you asked", after how the pick differs from the last ones if it was asked."""
+    names = "、".join(sorted(brands)) if language == "zh" else " or ".join(sorted(brands))
+    if refinement in _REFINED_REASONS and refinement != "other_brand":
+        first = _refined_reason(str(refinement), language)
+        return f"{first}，您想要的{names}" if language == "zh" else f"{first}, from {names} as you asked"
+    return f"您想要的{names}" if language == "zh" else f"from {names}, as you asked"
 
 
 _BAND_TEXT: dict[str, tuple[str, str]] = {
@@ -511,9 +546,12 @@ class RecommendationService:
         model = None if content_only else self.model()
         by_sku = {p.sku: p for p in self.search.products}
         shown = [by_sku[s] for s in previous if s in by_sku]
-        named = _brands_named(text, shown) if refinement is not None else set()
+        # "Not Zento" / "any from Zento?": brands of the whole catalog, turned down or asked for.
+        refusing, brands = (brand_wishes(text, refinement, shown, self.search.products) if refinement is not None
+                            else (set(), set()))
+        named = refusing & _brands_named(text, self.search.products)  # turned down by name
         if refinement == "other" and named:
-            refinement = "other_brand"  # "not Nova": a brand of the last picks, by name
+            refinement = "other_brand"  # "not Nova": a brand turned down by name
         if refinement is not None and shown:
             categories = sorted({p.category for p in shown})
         else:
@@ -528,10 +566,10 @@ class RecommendationService:
         elif not categories and profile is not None and profile.interests:
             # "Recommend something" stays on the side of the business the customer uses most.
             domain = category_domain.get(next(iter(profile.interests)))
-        refused = refused_brands(text, refinement, shown) | (set(avoid_brands) if refinement is not None else set())
+        refused = (refusing | set(avoid_brands)) - brands if refinement is not None else set()
         wording = parse_refinement(text) if refinement is None and budget is None else "other"
         band = wording if wording in ("cheaper", "pricier") else None
-        anyprice = self._filter(categories, shown, refinement, profile, domain, budget, refused)
+        anyprice = self._filter(categories, shown, refinement, profile, domain, budget, refused, brands)
         allowed = anyprice if band is None else self._in_price_band(anyprice, band)
         # Products count as "asked about" only when the customer names them (brand or model),
         # not when a category request ("recommend me a phone") resembles one of them.
@@ -588,6 +626,10 @@ class RecommendationService:
                 # What each one's reason says: the trait that answers, or the kind asked for.
                 wanted = {sku: _kind_reason(kind, language) if kind else _described_reason(trait, language)
                           for sku, trait in found.items()}
+        if brands and not wanted:
+            # "Any from Zento?": every pick is of that brand, and says so.
+            wanted = {p.sku: _brand_reason(brands, language, refinement) for p in self.search.products
+                      if allowed(p.sku)}
         if wanted and not categories:
             # "Something organic": the rest of the picks stay with the kinds of product that have it.
             kinds = {by_sku[sku].category for sku in wanted}
@@ -650,6 +692,7 @@ class RecommendationService:
         domain: str | None = None,
         budget: Budget | None = None,
         refused: Collection[str] = (),
+        brands: Collection[str] = (),
     ) -> Callable[[str], bool]:
         by_sku = {p.sku: p for p in self.search.products}
         attributes = profile.attributes if profile is not None else {}
@@ -677,6 +720,8 @@ class RecommendationService:
             if refinement == "cheaper" and product.category in low and product.price >= low[product.category]:
                 return False
             if refinement == "pricier" and product.category in high and product.price <= high[product.category]:
+                return False
+            if brands and product.brand not in brands:
                 return False
             return product.brand not in refused
 

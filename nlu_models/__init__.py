@@ -4,6 +4,7 @@ Use them in config.yml by their short paths, e.g. ``nlu_models.SharedEncoderFeat
 """
 
 from nlu_models.aspects import AspectExtractor
+from nlu_models.catalog_names import CatalogNameMasker
 from nlu_models.intent_classifier import EncoderIntentClassifier
 from nlu_models.language import LanguageDetector
 from nlu_models.sentiment import SentimentAnalyzer
@@ -11,6 +12,7 @@ from nlu_models.shared_encoder import SharedEncoderFeaturizer
 
 __all__ = [
     "AspectExtractor",
+    "CatalogNameMasker",
     "EncoderIntentClassifier",
     "LanguageDetector",
     "SentimentAnalyzer",

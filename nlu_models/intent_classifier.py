@@ -27,6 +27,7 @@ from bot.understanding.heads import LinearHead
 from bot.understanding.hybrid_head import HybridHead, NgramTfidf, fit_hybrid_head
 from bot.understanding.support import DEFAULT_QUANTILE, DEFAULT_WEIGHT, ExampleSupport
 from nlu_models._stored import StoredStateComponent
+from nlu_models.catalog_names import nlu_text
 from nlu_models.shared_encoder import ENCODER_NAME
 
 logger = logging.getLogger(__name__)
@@ -103,7 +104,7 @@ class EncoderIntentClassifier(IntentClassifier, StoredStateComponent[IntentModel
             if vector is None or not example.get(INTENT):
                 continue
             rows.append(vector)
-            texts.append(example.get(TEXT) or "")
+            texts.append(nlu_text(example))
             labels.append(example.get(INTENT))
             encoder = example.get(ENCODER_NAME) or encoder
         if len(set(labels)) < 2:
@@ -132,7 +133,7 @@ class EncoderIntentClassifier(IntentClassifier, StoredStateComponent[IntentModel
         todo = [(m, v) for m, v in todo if v is not None]
         if not todo:
             return messages
-        probas = self._state.predict_proba(np.stack([v for _, v in todo]), [m.get(TEXT) or "" for m, _ in todo])
+        probas = self._state.predict_proba(np.stack([v for _, v in todo]), [nlu_text(m) for m, _ in todo])
         labels = self._state.head.labels
         limit = int(self._config["ranking_length"]) or len(labels)
         for (message, _), row in zip(todo, probas):

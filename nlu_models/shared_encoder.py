@@ -24,6 +24,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from bot.encoder._base import same_space
 from bot.encoder._wire import ENCODING_FORMATS
 from nlu_models._client import EmbeddingClient, EmbeddingServiceError
+from nlu_models.catalog_names import nlu_text
 
 logger = logging.getLogger(__name__)
 __all__ = ["ENCODER_NAME", "EmbeddingServiceError", "SharedEncoderFeaturizer"]
@@ -119,7 +120,7 @@ class SharedEncoderFeaturizer(DenseFeaturizer, GraphComponent):
         size = int(self._config["batch_size"])
         for start in range(0, len(todo), size):
             batch = todo[start : start + size]
-            vectors, encoder = self._client.embed([m.get(TEXT) for m in batch], wait)
+            vectors, encoder = self._client.embed([nlu_text(m) for m in batch], wait)
             if self._trained_encoder is None:
                 self._trained_encoder = encoder
             elif not same_space(encoder, self._trained_encoder):

@@ -227,6 +227,16 @@ async def _models(request: web.Request) -> web.Response:
     )
 
 
+async def _catalog_names(request: web.Request) -> web.Response:
+    """The names the NLU pipeline masks before classifying intents (``bot.understanding.names``):
+    ``{"brands": [...]}``, every shop brand in English and Chinese, read from the catalog now."""
+    from bot.catalog import list_products
+    from bot.product_search import brand_names
+
+    products = await asyncio.to_thread(list_products, request.app[SERVICES_KEY].store)
+    return web.json_response({"brands": brand_names(products)})
+
+
 async def _health(request: web.Request) -> web.Response:
     encoder = request.app[SERVICES_KEY].encoder
     return web.json_response({"status": "ok", "encoder": encoder.name, "dim": encoder.dim})
@@ -294,6 +304,7 @@ def create_app(
     app.router.add_get("/health", _health)
     app.router.add_post("/v1/embeddings", _embeddings)
     app.router.add_get("/v1/models", _models)
+    app.router.add_get("/v1/catalog/names", _catalog_names)
     app.router.add_post("/v1/rephrase", _rephrase)
     app.router.add_get("/metrics", _metrics)
     app.router.add_post("/chat", _chat)

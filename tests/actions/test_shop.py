@@ -143,6 +143,33 @@ async def test_a_brand_turned_down_stays_out_of_the_follow_ups(catalog_services,
     assert "PH-1" not in events[0]["value"] and events[1]["value"]["avoid_brands"] == ["Nova"]
 
 
+async def test_any_catalog_brand_can_be_turned_down_or_asked_for(catalog_services, domain) -> None:
+    # Zen was not among the last picks: turned down all the same, and kept out afterwards.
+    down = tracker_for("w2", "I don't want Zen", "refine_recommendation", "en", message_id="n2")
+    down.slots.update(recommended_skus=["PH-1"], recommendation_state={"seen": ["PH-1"], "budget": None})
+    events, messages = await run_action(ActionRecommendProducts(), down, domain)
+    assert events[0]["value"] == ["PH-2"] and events[1]["value"]["avoid_brands"] == ["Zen"]
+    assert "not Zen, as you asked" in messages[1]["text"]
+    # Asked for later: the wish lifts the refusal.
+    wish = tracker_for("w2", "actually, any Zen ones?", "refine_recommendation", "en", message_id="n3")
+    wish.slots.update(recommended_skus=events[0]["value"], recommendation_state=events[1]["value"])
+    events, messages = await run_action(ActionRecommendProducts(), wish, domain)
+    assert events[0]["value"] == ["PH-3"] and events[1]["value"]["avoid_brands"] == []
+    assert "from Zen, as you asked" in messages[1]["text"]
+    # Nothing more of that brand: said plainly, the last picks kept.
+    none = tracker_for("w3", "any more from Zen?", "refine_recommendation", "en", message_id="n4")
+    none.slots.update(recommended_skus=["PH-3"], recommendation_state={"seen": ["PH-3"], "budget": None})
+    events, messages = await run_action(ActionRecommendProducts(), none, domain)
+    assert events == [] and [m["text"] for m in messages] == [
+        "I have no more phones from Zen to offer you right now. Ask me for other products of Zen, "
+        "or for phones of other brands."]
+    # A brand of another kind of product is a new request for it.
+    other = tracker_for("w4", "anything from ChefMate?", "refine_recommendation", "en", message_id="n5")
+    other.slots.update(recommended_skus=["PH-1"], recommendation_state={"seen": ["PH-1"], "budget": None})
+    events, _ = await run_action(ActionRecommendProducts(), other, domain)
+    assert set(events[0]["value"]) == {"KT-1", "KT-2"}
+
+
 async def test_order_status_after_an_angry_message_opens_with_understanding(catalog_services, domain) -> None:
     tracker = tracker_for("angry", "where is my parcel?? it is taking forever", "order_status", "en",
                           sentiment={"label": "negative", "confidence": 0.9, "polarity": -0.8},

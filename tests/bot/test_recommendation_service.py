@@ -220,6 +220,49 @@ def test_naming_a_brand_of_the_last_picks_drops_only_that_brand(shop) -> None:
     assert {p.product.sku for p in later} == {"PH-2"}
 
 
+def test_a_brand_turned_down_need_not_be_among_the_last_picks(shop) -> None:
+    # Zen was not shown: "not Zen" still keeps it out, and says so.
+    picks = shop.recommendations.recommend("jon", "I don't want Zen", None, "en", previous=["PH-1"],
+                                           refinement="other")
+    assert [p.product.sku for p in picks] == ["PH-2"] and picks[0].reason == "not Zen, as you asked"
+    zh = shop.recommendations.recommend("jon", "除了Zen还有别的吗", None, "zh", previous=["PH-2"], refinement="other")
+    assert [p.product.sku for p in zh] == ["PH-1"]
+
+
+def test_a_brand_asked_for_in_a_follow_up_is_all_the_picks(shop) -> None:
+    picks = shop.recommendations.recommend("kai", "any from Zen?", None, "en", previous=["PH-1", "PH-2"],
+                                           refinement="other")
+    assert [p.product.sku for p in picks] == ["PH-3"] and picks[0].reason == "from Zen, as you asked"
+    # Asked for after turning it down: the wish wins over the earlier refusal.
+    again = shop.recommendations.recommend("kai", "有Zen的吗", None, "zh", previous=["PH-1"], refinement="other",
+                                           avoid_brands=["Zen"])
+    assert [p.product.sku for p in again] == ["PH-3"] and again[0].reason == "您想要的Zen"
+    # With "cheaper", both are said.
+    cheaper = shop.recommendations.recommend("kai", "a cheaper Zen one?", None, "en", previous=["PH-1"],
+                                             refinement="cheaper")
+    assert [p.product.sku for p in cheaper] == ["PH-3"]
+    assert cheaper[0].reason == "cheaper than the ones I just showed you, from Zen as you asked"
+    # A brand that makes none of the kinds just shown: nothing (the chat says so), not other brands.
+    assert shop.recommendations.recommend("kai", "anything from ChefMate?", None, "en", previous=["PH-1"],
+                                          refinement="other") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "refinement", "refused", "wanted"),
+    [("not Zen", "other", {"Zen"}, set()), ("anything but Pixelon?", "other", {"Pixelon"}, set()),
+     ("不要Zen的", "other", {"Zen"}, set()), ("除了Nova还有别的吗", "other", {"Nova"}, set()),
+     ("other brands than Nova", "other_brand", {"Nova"}, set()), ("only the Zen brand", "other_brand", set(), {"Zen"}),
+     ("any Zen ones?", "other", set(), {"Zen"}), ("有Pixelon的吗", "other", set(), {"Pixelon"}),
+     ("another brand please", "other_brand", {"Nova"}, set()), ("something cheaper", "cheaper", set(), set())],
+)
+def test_brand_wishes_tell_refusals_from_requests(shop, text, refinement, refused, wanted) -> None:
+    from bot.recommendation_service import brand_wishes
+
+    catalog = shop.product_search.products
+    shown = [p for p in catalog if p.sku == "PH-1"]
+    assert brand_wishes(text, refinement, shown, catalog) == (refused, wanted)
+
+
 def test_a_gift_is_looked_for_in_the_shop(shop) -> None:
     # Her interests are on the bank side; a present still comes from the shop.
     from bot.profiles import ProfileService

@@ -71,6 +71,21 @@ async def test_api_token_protects_v1_when_configured(aiohttp_client, services: S
     assert (await client.get("/health")).status == 200  # liveness stays open
 
 
+async def test_catalog_names_list_the_shop_brands_in_both_languages(aiohttp_client, catalog_services) -> None:
+    from bot.store import Product
+
+    client = await aiohttp_client(create_app(catalog_services))
+    names = await (await client.get("/v1/catalog/names")).json()
+    assert names == {"brands": ["AirBeat", "ChefMate", "Nova", "Pixelon", "QuietPro", "Zen"]}
+    # Read from the catalog at each request: a brand imported since is there at once.
+    with catalog_services.store.session() as session:
+        session.add(Product(sku="PH-9", domain="shop", category="phones", name_en="Zento D7 camera phone",
+                            name_zh="臻拓D7 影像手机", description_en="", description_zh="", price=3489.0,
+                            currency="CNY", stock=3, brand="Zento"))
+    names = await (await client.get("/v1/catalog/names")).json()
+    assert {"Zento", "臻拓"} <= set(names["brands"])
+
+
 async def test_admin_endpoints_are_disabled_without_a_token(client) -> None:
     assert (await client.get("/admin/anything")).status == 404
 
