@@ -552,6 +552,7 @@ class RecommendationService:
         named = refusing & _brands_named(text, self.search.products)  # turned down by name
         if refinement == "other" and named:
             refinement = "other_brand"  # "not Nova": a brand turned down by name
+        named = self._brands_as_read(named, language)  # what the reasons say
         if refinement is not None and shown:
             categories = sorted({p.category for p in shown})
         else:
@@ -628,7 +629,8 @@ class RecommendationService:
                           for sku, trait in found.items()}
         if brands and not wanted:
             # "Any from Zento?": every pick is of that brand, and says so.
-            wanted = {p.sku: _brand_reason(brands, language, refinement) for p in self.search.products
+            wanted = {p.sku: _brand_reason(self._brands_as_read(brands, language), language, refinement)
+                      for p in self.search.products
                       if allowed(p.sku)}
         if wanted and not categories:
             # "Something organic": the rest of the picks stay with the kinds of product that have it.
@@ -813,6 +815,13 @@ class RecommendationService:
                         else "matches_category" if product.category in interests else "content")
                 picks.append(Pick(product, float(score), kind, _meaning_reason(kind, product.category, language)))
         return picks
+
+    def _brands_as_read(self, brands: Collection[str], language: str) -> set[str]:
+        """``brands`` as a reason names them: by their Chinese names in Chinese ("臻拓", not "Zento")."""
+        if language != "zh":
+            return set(brands)
+        chinese = {p.brand: brand_zh(p) for p in self.search.products if p.brand in brands and brand_zh(p)}
+        return {chinese.get(b, b) for b in brands}
 
     @staticmethod
     def _sentiment(profile: ProfileView | None) -> dict[str, float]:

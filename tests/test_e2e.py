@@ -274,3 +274,19 @@ def test_a_described_request_gets_picks_that_have_it_and_a_follow_up_can_describ
     cards, again = _request_and_follow_up(servers, "e2e-describe", request_text, follow_up)
     assert cards[0]["reason_kind"] == "described", cards  # quotes the feature that answers
     assert trait in again[0]["reason"], again
+
+
+@pytest.mark.parametrize(("request_text", "follow_up", "brand", "refused", "refined_reason"), [
+    ("recommend me a phone", "not Zento", "Zento", True, "not Zento, as you asked"),
+    ("推荐一款手机", "臻拓的就不要了", "臻拓", True, "不是您不想要的臻拓"),
+    ("I want a phone", "do you have Orbit ones?", "Orbit", False, "from Orbit, as you asked"),
+    ("我想买个手机", "诺瓦的有没有", "诺瓦", False, "您想要的诺瓦"),
+])
+def test_a_follow_up_turns_down_or_asks_for_any_brand_of_the_catalog(
+    servers, request_text, follow_up, brand, refused, refined_reason
+) -> None:
+    # The whole chain: the NLU masks the catalog's brands (the follow-up is understood whatever
+    # the brand), the action tells a refusal from a wish, the picks and their reasons follow.
+    _, again = _request_and_follow_up(servers, "e2e-brand", request_text, follow_up)
+    assert all(c["reason"] == refined_reason for c in again), again
+    assert all(c["title"].startswith(brand) != refused for c in again), again

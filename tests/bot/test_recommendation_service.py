@@ -247,6 +247,20 @@ def test_a_brand_asked_for_in_a_follow_up_is_all_the_picks(shop) -> None:
                                           refinement="other") == []
 
 
+def test_a_brand_is_named_in_chinese_in_a_chinese_reason(shop) -> None:
+    from bot.store import Product
+
+    with shop.store.session() as session:
+        session.add(Product(sku="PH-9", domain="shop", category="phones", name_en="Zento D7 camera phone",
+                            name_zh="臻拓D7 影像手机", description_en="", description_zh="", price=3489.0,
+                            currency="CNY", stock=3, brand="Zento"))
+    shop.refresh_catalog()
+    down = shop.recommendations.recommend("lee", "不要Zento的", None, "zh", previous=["PH-9"], refinement="other")
+    assert down and down[0].reason == "不是您不想要的臻拓"
+    wish = shop.recommendations.recommend("lee", "有Zento的吗", None, "zh", previous=["PH-1"], refinement="other")
+    assert [p.product.sku for p in wish] == ["PH-9"] and wish[0].reason == "您想要的臻拓"
+
+
 @pytest.mark.parametrize(
     ("text", "refinement", "refused", "wanted"),
     [("not Zen", "other", {"Zen"}, set()), ("anything but Pixelon?", "other", {"Pixelon"}, set()),
