@@ -88,6 +88,43 @@ def brand_zh(product: ProductInfo) -> str:
     return name[:2] if named_first and len(name) >= 2 and not name[:2].isascii() else ""
 
 
+def _stem(word: str) -> str:
+    """An English word without its plural ending ("headphones" -> "headphone", "boxes" -> "box")."""
+    word = word.lower()
+    if len(word) > 4 and word.endswith(("ches", "shes", "sses", "xes")):
+        return word[:-2]
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
+def _bigrams(text: str) -> set[str]:
+    return {text[i:i + 2] for i in range(len(text) - 1)}
+
+
+def product_type(product: ProductInfo, language: str) -> str:
+    """What kind of product ``product`` is, from its name without brand and model ("Kite Gaming
+    laptop 16 E4" -> "gaming laptop", "臻拓游戏本16 B3" -> "游戏本"; acronyms keep their case).
+
+    Example:
+        >>> from bot.catalog import ProductInfo
+        >>> watch = ProductInfo(id=1, sku="w", domain="shop", category="smartwatches", name_zh="轨迹户外GPS手表 D3",
+        ...                     name_en="Orbit outdoor GPS watch D3", description_zh="", description_en="",
+        ...                     price=1.0, currency="CNY", stock=1, brand="Orbit")
+        >>> product_type(watch, "en"), product_type(watch, "zh")
+        ('outdoor GPS watch', '户外GPS手表')
+    """
+    name = product.name(language)
+    brand = (product.brand or "") if language == "en" else brand_zh(product)
+    if brand and name.lower().startswith(brand.lower()):
+        name = name[len(brand):]
+    if language == "en":
+        tokens = name.split()
+        # Model numbers and sizes go, with a unit after a number ("organic rice 5 kg").
+        words = [w for i, w in enumerate(tokens) if not any(c.isdigit() for c in w)
+                 and not (i and any(c.isdigit() for c in tokens[i - 1]) and len(w) <= 2)]
+        return " ".join(w if w.isupper() and len(w) > 1 else w.lower() for w in words)
+    return re.sub(r"[\sA-Za-z]*\d[\w]*$", "", re.sub(r"\s+\S*\d\S*$", "", name.strip())).strip()
+
+
 def brand_names(products: Iterable[ProductInfo]) -> list[str]:
     """The brands of the shop's ``products``, in English and Chinese, sorted (the bank's own
     name is not a brand customers choose between).
@@ -302,6 +339,67 @@ class ProductSearch:
             # A lone character left between request words says little ("买房" keeps 买 and 房 together).
             words.extend(w for w in word.split() if len(w) > 1)
         return " ".join(words)
+
+    def kind_of(self, details: str, skus: Collection[str], language: str) -> tuple[dict[str, str], str]:
+        """The products among ``skus`` whose names say what kind of product ``details`` asks for,
+        each with its kind in ``language``, and the rest of ``details`` ("a quiet vacuum cleaner":
+        the robot vacuums, "quiet"). ``({}, details)`` when the names single out none.
+
+        Words are matched in the names (English words singular or plural, Chinese by shared
+        character pairs): the products whose names share the most with ``details`` are that kind,
+        if they are not all of ``skus`` and all of one kind. "A gaming laptop" is the gaming
+        laptops. A word that some candidate's features use ("organic", "GPS") names no kind: it
+        describes, and stays in the rest for ``wanted``; so does a description no name says ("a
+        phone with a long battery life"), and words that the names of several kinds share
+        ("baby": strollers or bottle sets?).
+
+        Example:
+            >>> search.kind_of("quiet vacuum cleaner", appliances, "en")  # doctest: +SKIP
+            ({'SH-HOME-001': 'robot vacuum', ...}, 'quiet cleaner')
+        """
+        english = re.findall(r"[a-z0-9][a-z0-9+.']*", details.lower())
+        chinese = re.findall(r"[\u3400-\u9fff]{2,}", details)
+        index = {p.sku: p for p in self.products}
+        # A word that some product's features use describes, whatever names also use it
+        # ("organic": the organic rice and whatever else is organic): ``wanted`` matches those.
+        position = {p.sku: i for i, p in enumerate(self.products)}
+        owners = [position[s] for s in skus if s in position]
+        trait_rows = np.flatnonzero(np.isin(self._trait_owner, owners) & ~self._is_name)
+        trait_words = {_stem(w) for r in trait_rows if self._trait_language[r] == "en"
+                       for w in re.findall(r"[a-z0-9][a-z0-9+.']*", self._traits[r].lower())}
+        trait_pairs = {b for r in trait_rows if self._trait_language[r] == "zh" for b in _bigrams(self._traits[r])}
+        scores: dict[str, int] = {}
+        matched: dict[str, set[str]] = {}
+        for sku in skus:
+            product = index.get(sku)
+            if product is None:
+                continue
+            name_words = {_stem(w) for w in re.findall(r"[a-z0-9][a-z0-9+.']*", product_type(product, "en").lower())}
+            name_words -= trait_words
+            name_pairs = _bigrams(product_type(product, "zh")) - trait_pairs
+            words = {w for w in english if _stem(w) in name_words}
+            scores[sku] = len(words) + sum(len(_bigrams(c) & name_pairs) for c in chinese)
+            matched[sku] = words
+        best = max(scores.values(), default=0)
+        having = [sku for sku, score in scores.items() if score == best]
+        if best == 0 or len(having) == len(scores):
+            return {}, details
+        if len({product_type(index[sku], "en") for sku in having}) > 1:
+            # Names of several kinds share the words ("baby": strollers and bottle sets): the
+            # words do not say which kind; ``wanted`` matches the whole description.
+            return {}, details
+        used_words = set().union(*(matched[s] for s in having))
+        pairs = set().union(*(_bigrams(product_type(index[s], "zh")) for s in having))
+        rest_words = [w for w in english if w not in used_words]
+        said: list[str] = []  # the kind in the request's own Chinese words ("游戏本")
+        for chunk in chinese:
+            # What a chunk says beyond the kind: "有机绿茶" asks for 绿茶 that is 有机.
+            covered = {j for i in range(len(chunk) - 1) if chunk[i:i + 2] in pairs for j in (i, i + 1)}
+            left = "".join(c if i not in covered else " " for i, c in enumerate(chunk))
+            rest_words += [part for part in left.split() if len(part) > 1]
+            said += "".join(c if i in covered else " " for i, c in enumerate(chunk)).split()
+        kind_said = "".join(said) if language == "zh" else ""
+        return {sku: kind_said or product_type(index[sku], language) for sku in having}, " ".join(rest_words)
 
     def wanted(
         self,

@@ -32,6 +32,7 @@ from bot.recommend import (
     ItemFeatures,
     PopularityRecommender,
     ReasonKind,
+    Recommendation,
     RecommendContext,
     capped_per_category,
 )
@@ -348,7 +349,7 @@ _BAND_TEXT: dict[str, tuple[str, str]] = {
 
 def _within(pick: Pick, budget: Budget | None, language: str, band: Refinement | None = None) -> Pick:
     """``pick`` whose "you asked for" reason also names the budget (or price band) it keeps to."""
-    if (budget is None and band not in _BAND_TEXT) or pick.reason_kind not in ("asked", "described", "interest"):
+    if (budget is None and band not in _BAND_TEXT) or pick.reason_kind not in ("asked", "described", "kind", "interest"):
         return pick
     sep = "，" if language == "zh" else ", "
     if budget is None:
@@ -612,6 +613,8 @@ class RecommendationService:
         # "A phone with a long battery life": the products that have what the request describes
         # come first (ranked as usual among themselves), each saying which of its traits answers.
         wanted: dict[str, str] = {}  # sku -> the reason it answers the request
+        first: set[str] = set()  # those of ``wanted`` that come before the others
+        kind_only: set[str] = set()  # those of ``wanted`` that are the kind asked for, no more
         if self._match_descriptions and refinement in (None, "other"):
             plain = _without_prices(text)
             details = self.search.details(plain)
@@ -620,13 +623,28 @@ class RecommendationService:
                 # "A cheap robot vacuum": the cheap third of the robot vacuums, not of the appliances.
                 pool = [p.sku for p in self.search.products
                         if anyprice(p.sku) and p.in_stock and p.sku not in context.exclude]
-                found = self.search.wanted(details or kind, pool, language, names_only=bool(kind))
-                if band is not None and found:
-                    cut = _band_cut([by_sku[sku].price for sku in found], band)
-                    found = {sku: t for sku, t in found.items() if _in_band(by_sku[sku].price, cut, band)}
+                # "A quiet vacuum cleaner": the kind of product the names say first (the robot
+                # vacuums), then what the rest describes among them ("quiet"), if any has it.
+                of_kind, rest = self.search.kind_of(details or kind, pool, language)
+                if of_kind:
+                    found = self.search.wanted(rest, list(of_kind), language) if rest else {}
+                else:
+                    found = self.search.wanted(details or kind, pool, language, names_only=bool(kind))
+                    if kind and not found:  # "a GPS watch": no name says it all, some features do
+                        found, kind = self.search.wanted(kind, pool, language), ""
                 # What each one's reason says: the trait that answers, or the kind asked for.
-                wanted = {sku: _kind_reason(kind, language) if kind else _described_reason(trait, language)
-                          for sku, trait in found.items()}
+                reasons = {sku: _kind_reason(kind, language) if kind else _described_reason(trait, language)
+                           for sku, trait in found.items()}
+                if of_kind:
+                    # Those that have it first, then the rest of that kind ("a robot vacuum with a
+                    # HEPA filter": the one that has it, then other robot vacuums, not fans).
+                    first = set(reasons)
+                    kind_only = set(of_kind) - set(reasons)
+                    reasons |= {sku: _kind_reason(of_kind[sku], language) for sku in kind_only}
+                if band is not None and reasons:
+                    cut = _band_cut([by_sku[sku].price for sku in reasons], band)
+                    reasons = {sku: r for sku, r in reasons.items() if _in_band(by_sku[sku].price, cut, band)}
+                wanted, first = reasons, first & set(reasons)
         if brands and not wanted:
             # "Any from Zento?": every pick is of that brand, and says so.
             wanted = {p.sku: _brand_reason(self._brands_as_read(brands, language), language, refinement)
@@ -646,14 +664,19 @@ class RecommendationService:
             if model is None and not content_only:
                 logger.info("no interactions yet: content-only recommendations")
             by_meaning = self._rank_by_meaning(text, profile, language, k, allowed, context, categories, refinement,
-                                               named, wanted)
+                                               named, wanted, first, kind_only)
             return [_within(p, budget, language, band) for p in by_meaning]
         if wanted:
-            picks = model.recommend(sender_id, k=k, context=replace(context, eligible=lambda sku: sku in wanted))
-            if len(picks) < k:
-                picks += model.recommend(sender_id, k=k - len(picks), context=replace(
-                    context, exclude={*context.exclude, *(r.item for r in picks)},
-                    eligible=lambda sku: sku not in wanted and allowed(sku)))
+            tiers: list[Callable[[str], bool]] = [
+                *([first.__contains__] if first else []),
+                lambda sku: sku in wanted and sku not in first,
+                lambda sku: sku not in wanted and allowed(sku),
+            ]
+            picks: list[Recommendation] = []
+            for tier in tiers:
+                if len(picks) < k:
+                    picks += model.recommend(sender_id, k=k - len(picks), context=replace(
+                        context, exclude={*context.exclude, *(r.item for r in picks)}, eligible=tier))
         else:
             picks = model.recommend(sender_id, k=k, context=context)
         interests = [c for c, _ in profile.top_interests(3)] if profile is not None else []
@@ -667,7 +690,7 @@ class RecommendationService:
             foreign = evidence is not None and evidence.domain != product.domain
             reason_kind: str
             if rec.item in wanted:
-                reason_kind, reason = "described", wanted[rec.item]
+                reason_kind, reason = "kind" if rec.item in kind_only else "described", wanted[rec.item]
             elif refinement is not None and refinement in _REFINED_REASONS:
                 # The customer asked for this change: say how the pick differs from the last ones,
                 # not that they asked for its category (the last picks may have been unasked).
@@ -780,6 +803,8 @@ class RecommendationService:
         refinement: Refinement | None = None,
         named: Collection[str] = (),
         wanted: Mapping[str, str] | None = None,
+        first: Collection[str] = (),
+        kind_only: Collection[str] = (),
     ) -> list[Pick]:
         wanted = wanted or {}
         request = self.search.similarities(self.search.embed(text))
@@ -800,13 +825,15 @@ class RecommendationService:
             score = request[product.sku] + 0.5 * personal.get(product.sku, 0.0)
             score += 0.3 * context.sentiment.get(product.category, 0.0)
             score += 10.0 if product.sku in wanted else 0.0  # what the request describes comes first
+            score += 5.0 if product.sku in first else 0.0  # ...and what has all of it before the rest
             scored.append((score, product))
         scored.sort(key=lambda row: -row[0])
         picks: list[Pick] = []
         spread = len({product.category for _, product in scored}) > 1
         for score, product in capped_per_category(scored, lambda row: row[1].category, k, 2 if spread else None):
             if product.sku in wanted:
-                picks.append(Pick(product, float(score), "described", wanted[product.sku]))
+                kind = "kind" if product.sku in kind_only else "described"
+                picks.append(Pick(product, float(score), kind, wanted[product.sku]))
             elif refinement is not None and refinement in _REFINED_REASONS:
                 picks.append(Pick(product, float(score), refinement, _refined_reason(refinement, language, named)))
             else:

@@ -104,3 +104,43 @@ def test_a_kind_of_product_alone_is_matched_by_name(search: ProductSearch) -> No
     assert search.kind("recommend me a phone") == "" and search.kind("noise cancelling earbuds") == ""
     headphones = [p.sku for p in search.products if p.category == "headphones"]
     assert list(search.wanted("earbuds", headphones, "en", names_only=True)) == ["HP-2"]
+
+
+def test_the_kind_of_product_is_its_name_without_brand_and_model() -> None:
+    from bot.product_search import product_type
+
+    def product(name_en: str, name_zh: str, brand: str) -> ProductInfo:
+        return ProductInfo(id=1, sku="x", domain="shop", category="c", name_en=name_en, name_zh=name_zh,
+                           description_en="", description_zh="", price=1.0, currency="CNY", stock=1, brand=brand)
+
+    assert product_type(product("Kite Gaming laptop 16 E4", "风筝游戏本16 E4", "Kite"), "en") == "gaming laptop"
+    assert product_type(product("Kite Gaming laptop 16 E4", "风筝游戏本16 E4", "Kite"), "zh") == "游戏本"
+    assert product_type(product("Mountain organic rice 5 kg B3", "山野有机大米5公斤 B3", "Mountain"), "en") \
+        == "organic rice"
+    assert product_type(product("Panda Kids baby stroller C8", "熊猫婴儿推车 C8", "Panda Kids"), "en") == "baby stroller"
+
+
+def test_the_kind_a_request_names_comes_from_product_names(search: ProductSearch) -> None:
+    phones = [p.sku for p in search.products if p.category == "phones"]
+    assert search.kind_of("budget", phones, "en") == ({"PH-3": "lite budget phone"}, "")
+    # What the names do not say is left for ``wanted`` to match among that kind.
+    assert search.kind_of("quiet budget", phones, "en") == ({"PH-3": "lite budget phone"}, "quiet")
+    assert search.kind_of("入门 大屏", phones, "zh") == ({"PH-3": "入门"}, "大屏")
+    # No name says it, or every candidate's does: no kind.
+    assert search.kind_of("5000 mah battery", phones, "en") == ({}, "5000 mah battery")
+    assert search.kind_of("budget", ["PH-3"], "en") == ({}, "budget")
+
+
+def test_words_of_features_or_of_several_kinds_name_no_kind(encoder) -> None:
+    def product(sku: str, name: str, description: str) -> ProductInfo:
+        return ProductInfo(id=1, sku=sku, domain="shop", category="baby_toys", name_en=f"Tiny {name}",
+                           name_zh="", description_en=description, description_zh="", price=1.0, currency="CNY",
+                           stock=1, brand="Tiny")
+
+    search = ProductSearch([product("S", "baby stroller", "Foldable."), product("B", "baby bottle set", "BPA free."),
+                            product("T", "plush toy", "Soft. Organic cotton."),
+                            product("R", "organic rattle", "Wooden.")], encoder)
+    skus = ["S", "B", "T", "R"]
+    assert search.kind_of("baby", skus, "en") == ({}, "baby")  # strollers or bottles?
+    assert search.kind_of("organic", skus, "en") == ({}, "organic")  # a feature: wanted's job
+    assert search.kind_of("stroller", skus, "en") == ({"S": "baby stroller"}, "")

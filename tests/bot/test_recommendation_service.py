@@ -408,3 +408,35 @@ def test_a_follow_up_to_gift_picks_keeps_to_the_interest(shop) -> None:
     floor = min(p.product.price for p in first)
     assert cheaper and all(p.product.category == "phones" and p.product.price < floor for p in cheaper)
     assert all(p.reason == "cheaper than the ones I just showed you" for p in cheaper)
+
+
+def test_a_kind_named_with_a_feature_keeps_to_that_kind(shop) -> None:
+    from bot.store import Product
+
+    def appliance(sku: str, name_en: str, name_zh: str, description_en: str, description_zh: str) -> Product:
+        return Product(sku=sku, domain="shop", category="home_appliances", name_en=name_en, name_zh=name_zh,
+                       description_en=description_en, description_zh=description_zh, price=999.0, currency="CNY",
+                       stock=5, brand="Haven")
+
+    with shop.store.session() as session:
+        session.add_all([
+            appliance("HA-1", "Haven robot vacuum A1", "和风扫地机器人 A1", "HEPA filter. App control.", "HEPA滤网。App控制。"),
+            appliance("HA-2", "Haven robot vacuum B2", "和风扫地机器人 B2", "Quiet operation.", "静音运行。"),
+            appliance("HA-3", "Haven hair dryer C3", "和风吹风机 C3", "Quiet operation.", "静音运行。"),
+            appliance("HA-4", "Haven electric fan D4", "和风电风扇 D4", "Quiet operation.", "静音运行。"),
+        ])
+    shop.refresh_catalog()
+    # The vacuum that is quiet, then the other vacuum: not the quiet hair dryer or fan.
+    picks = shop.recommendations.recommend("vic", "a quiet robot vacuum", None, "en")
+    assert [p.product.sku for p in picks[:2]] == ["HA-2", "HA-1"]
+    assert (picks[0].reason_kind, picks[0].reason) == ("described", "Quiet operation — what you asked for")
+    assert (picks[1].reason_kind, picks[1].reason) == ("kind", "matches the robot vacuum you asked for")
+    hepa = shop.recommendations.recommend("vic", "a robot vacuum with a HEPA filter", None, "en")
+    assert [(p.product.sku, p.reason_kind) for p in hepa[:2]] == [("HA-1", "described"), ("HA-2", "kind")]
+    zh = shop.recommendations.recommend("vic", "静音的扫地机器人", None, "zh")
+    assert [p.product.sku for p in zh[:2]] == ["HA-2", "HA-1"] and zh[1].reason == "符合您想要的扫地机器人"
+    # No vacuum is waterproof: the vacuums all the same, said to be the kind asked for, no more.
+    wet = shop.recommendations.recommend("vic", "a waterproof robot vacuum", None, "en")
+    assert {p.product.sku for p in wet[:2]} == {"HA-1", "HA-2"} and {p.reason_kind for p in wet[:2]} == {"kind"}
+    dryer = shop.recommendations.recommend("vic", "any hair dryer?", None, "en")
+    assert dryer[0].product.sku == "HA-3"
