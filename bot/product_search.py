@@ -88,6 +88,9 @@ def brand_zh(product: ProductInfo) -> str:
     return name[:2] if named_first and len(name) >= 2 and not name[:2].isascii() else ""
 
 
+_WORD = re.compile(r"[a-z0-9][a-z0-9+.']*")
+
+
 def _stem(word: str) -> str:
     """An English word without its plural ending ("headphones" -> "headphone", "boxes" -> "box")."""
     word = word.lower()
@@ -189,6 +192,20 @@ class ProductSearch:
         position = {t: j for j, t in enumerate(unique)}
         self._trait_vectors = (unique_vectors[[position[t] for t in texts]] if texts
                                else np.zeros((0, encoder.dim), np.float32))
+        # For ``kind_of``: each product's kind in words (English stems, Chinese character pairs),
+        # and the words of its features.
+        self._position = {p.sku: i for i, p in enumerate(self.products)}
+        feature_words: list[tuple[set[str], set[str]]] = [(set(), set()) for _ in self.products]
+        for owner, language, trait in zip(owners, trait_language, traits):
+            if trait and language == "en":
+                feature_words[owner][0].update(_stem(w) for w in _WORD.findall(trait.lower()))
+            elif trait:
+                feature_words[owner][1].update(_bigrams(trait))
+        self._kind_words = [
+            ({_stem(w) for w in _WORD.findall(product_type(p, "en").lower())}, _bigrams(product_type(p, "zh")),
+             *feature_words[i])
+            for i, p in enumerate(self.products)
+        ]
         # What names a category or brand in a request (longest first: "笔记本电脑" before "电脑"),
         # with and without the kinds of product; ``details`` removes it.
         brands = {rf"(?<![a-z0-9]){re.escape(p.brand.lower())}(?![a-z0-9])": len(p.brand)
@@ -357,33 +374,25 @@ class ProductSearch:
             >>> search.kind_of("quiet vacuum cleaner", appliances, "en")  # doctest: +SKIP
             ({'SH-HOME-001': 'robot vacuum', ...}, 'quiet cleaner')
         """
-        english = re.findall(r"[a-z0-9][a-z0-9+.']*", details.lower())
+        english = _WORD.findall(details.lower())
         chinese = re.findall(r"[\u3400-\u9fff]{2,}", details)
-        index = {p.sku: p for p in self.products}
         # A word that some product's features use describes, whatever names also use it
         # ("organic": the organic rice and whatever else is organic): ``wanted`` matches those.
-        position = {p.sku: i for i, p in enumerate(self.products)}
-        owners = [position[s] for s in skus if s in position]
-        trait_rows = np.flatnonzero(np.isin(self._trait_owner, owners) & ~self._is_name)
-        trait_words = {_stem(w) for r in trait_rows if self._trait_language[r] == "en"
-                       for w in re.findall(r"[a-z0-9][a-z0-9+.']*", self._traits[r].lower())}
-        trait_pairs = {b for r in trait_rows if self._trait_language[r] == "zh" for b in _bigrams(self._traits[r])}
+        rows = [self._position[s] for s in skus if s in self._position]
+        trait_words = set().union(*(self._kind_words[i][2] for i in rows))
+        trait_pairs = set().union(*(self._kind_words[i][3] for i in rows))
         scores: dict[str, int] = {}
         matched: dict[str, set[str]] = {}
-        for sku in skus:
-            product = index.get(sku)
-            if product is None:
-                continue
-            name_words = {_stem(w) for w in re.findall(r"[a-z0-9][a-z0-9+.']*", product_type(product, "en").lower())}
-            name_words -= trait_words
-            name_pairs = _bigrams(product_type(product, "zh")) - trait_pairs
+        for i in rows:
+            name_words, name_pairs = self._kind_words[i][0] - trait_words, self._kind_words[i][1] - trait_pairs
             words = {w for w in english if _stem(w) in name_words}
-            scores[sku] = len(words) + sum(len(_bigrams(c) & name_pairs) for c in chinese)
-            matched[sku] = words
+            scores[self.products[i].sku] = len(words) + sum(len(_bigrams(c) & name_pairs) for c in chinese)
+            matched[self.products[i].sku] = words
         best = max(scores.values(), default=0)
         having = [sku for sku, score in scores.items() if score == best]
         if best == 0 or len(having) == len(scores):
             return {}, details
+        index = {sku: self.products[self._position[sku]] for sku in having}
         if len({product_type(index[sku], "en") for sku in having}) > 1:
             # Names of several kinds share the words ("baby": strollers and bottle sets): the
             # words do not say which kind; ``wanted`` matches the whole description.
