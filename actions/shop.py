@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -21,9 +20,11 @@ from bot.generation import generation_service
 from bot.orders import latest_purchase
 from bot.recommendation_service import (
     Budget,
+    about_shown,
     brand_wishes,
     effective_budget,
     gift_interest,
+    ordinal,
     parse_budget,
     parse_refinement,
 )
@@ -144,19 +145,10 @@ async def _promote(dispatcher: CollectingDispatcher, tracker: Tracker, sku: str,
             "sku": promotion.sku, "campaign": promotion.campaign_id, "variant": promotion.variant}})
 
 
-_ORDINALS = (
-    (0, re.compile(r"\b(?:first|1st)\b|第一|第1|头一", re.I)),
-    (1, re.compile(r"\b(?:second|2nd)\b|第二|第2", re.I)),
-    (2, re.compile(r"\b(?:third|3rd)\b|第三|第3", re.I)),
-)
-
-
 def chosen_index(text: str, count: int) -> int:
     """Which of ``count`` listed items the customer means ("the second one", "第三个"); first by default."""
-    for index, pattern in _ORDINALS:
-        if pattern.search(text) and index < count:
-            return index
-    return 0
+    index = ordinal(text)
+    return 0 if index is None or index >= count else index % count
 
 
 class ActionAcceptOffer(Action):
@@ -200,6 +192,12 @@ class ActionProductInfo(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         language = message_language(tracker)
         text = (tracker.latest_message or {}).get("text") or ""
+        shown = list(tracker.get_slot("recommended_skus") or [])
+        if shown and about_shown(text):
+            try:
+                return await _answer_about_shown(dispatcher, tracker, text, shown, language)
+            except IPMError as exc:
+                return service_unavailable(dispatcher, language, "product_search", exc)
         try:
             hits = await asyncio.to_thread(get_services().product_search.find, text, 3)
         except IPMError as exc:
@@ -215,6 +213,40 @@ class ActionProductInfo(Action):
             sep = "、" if language == "zh" else "; "
             dispatcher.utter_message(text=label + sep.join(product_line(p, language) for p in others))
         return []
+
+
+async def _answer_about_shown(
+    dispatcher: CollectingDispatcher, tracker: Tracker, text: str, shown: list[str], language: str
+) -> list[dict[str, Any]]:
+    """ "Which one has GPS?" / "is the second one waterproof?" about the picks just shown."""
+    services = get_services()
+    by_sku = {p.sku: p for p in services.product_search.products}
+    index = ordinal(text)
+    pointed = by_sku.get(shown[index]) if index is not None and -len(shown) <= index < len(shown) else None
+    answer = await asyncio.to_thread(services.recommendations.among_shown, text, shown, language)
+    if pointed is not None:  # "is the second one waterproof?": yes or no, then what it is
+        if answer is not None:
+            having = dict((p.sku, trait) for p, trait in answer[0])
+            if pointed.sku in having:
+                say(dispatcher, language, "shown_yes", product=pointed.name(language), trait=having[pointed.sku]
+                    or answer[1])
+            else:
+                say(dispatcher, language, "shown_no", product=pointed.name(language), details=answer[1])
+        dispatcher.utter_message(text=product_details(pointed, language))
+        return []
+    if answer is None:  # "tell me about these": each of them
+        for sku in shown:
+            if sku in by_sku:
+                dispatcher.utter_message(text=product_details(by_sku[sku], language))
+        return []
+    having, details = answer
+    if not having:
+        await tailored(dispatcher, tracker, language, "shown_none", details=details)
+        return []
+    sep = "；" if language == "zh" else "; "
+    listed = sep.join(p.name(language) + (f" ({trait})" if trait else "") for p, trait in having)
+    say(dispatcher, language, "shown_having", products=listed)
+    return []
 
 
 class ActionOrderStatus(Action):

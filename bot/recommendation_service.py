@@ -297,6 +297,51 @@ _REFUSING = re.compile(
 _ONLY = re.compile(r"\b(?:only|just)\b|只要|只看|仅", re.IGNORECASE)
 
 
+#: A question about the picks just shown: "which one has GPS?", "do any of them...", "第二个防水吗".
+_ABOUT_SHOWN = re.compile(
+    r"\bwhich (?:one|ones|of)\b|\b(?:any|either|all|none|each|both) of (?:these|them|those|the)\b|"
+    r"\b(?:the|that) (?:first|second|third|last|1st|2nd|3rd) (?:one|item|option|pick)\b|"
+    r"哪个|哪款|哪一款|哪一个|这几[个款]|这[两三]款|这些|其中|刚才[的那]|第[一二三123][个款]",
+    re.IGNORECASE,
+)
+#: The words of such a question that say which picks, not what about them.
+_SHOWN_WORDS = re.compile(
+    r"\b(?:which|one|ones|of|these|them|those|any|either|all|none|each|both|first|second|third|last|1st|2nd|"
+    r"3rd|is|are|has|have|does|do|got|comes?|with)\b|哪个|哪款|哪一款|哪一个|这几个|这几款|这[两三]款|这些|其中|"
+    r"刚才的|刚才那|第[一二三123][个款]|有没有|是不是|支持|带",
+    re.IGNORECASE,
+)
+_ORDINALS = (
+    (0, re.compile(r"\b(?:first|1st)\b|第一|第1|头一", re.IGNORECASE)),
+    (1, re.compile(r"\b(?:second|2nd)\b|第二|第2", re.IGNORECASE)),
+    (2, re.compile(r"\b(?:third|3rd)\b|第三|第3", re.IGNORECASE)),
+    (-1, re.compile(r"\blast (?:one|item|option|pick)\b|最后一", re.IGNORECASE)),
+)
+
+
+def about_shown(text: str) -> bool:
+    """Whether ``text`` asks about the picks just shown ("which one has GPS?", "第二个防水吗").
+
+    Example:
+        >>> about_shown("which one has GPS?"), about_shown("这几个哪个防水"), about_shown("any with GPS?")
+        (True, True, False)
+    """
+    return bool(_ABOUT_SHOWN.search(text))
+
+
+def ordinal(text: str) -> int | None:
+    """Which of a list ``text`` points at ("the second one": 1, "the last one": -1), if any.
+
+    Example:
+        >>> ordinal("I'll take the second one"), ordinal("第三个怎么样"), ordinal("this one")
+        (1, 2, None)
+    """
+    for index, pattern in _ORDINALS:
+        if pattern.search(text):
+            return index
+    return None
+
+
 def brand_wishes(
     text: str, refinement: Refinement | None, shown: Sequence[ProductInfo], catalog: Sequence[ProductInfo] = ()
 ) -> tuple[set[str], set[str]]:
@@ -842,6 +887,26 @@ class RecommendationService:
                         else "matches_category" if product.category in interests else "content")
                 picks.append(Pick(product, float(score), kind, _meaning_reason(kind, product.category, language)))
         return picks
+
+    def among_shown(
+        self, text: str, shown: Sequence[str], language: str
+    ) -> tuple[list[tuple[ProductInfo, str]], str] | None:
+        """Which of the ``shown`` SKUs have what a question about them asks ("which one has
+        GPS?"): ``(having, details)``, each with the feature that shows it ("" where its name
+        does), best first as shown; ``None`` when the question names nothing to look for.
+
+        A product has it when ``ProductSearch.wanted`` finds it among the products of the kinds
+        shown, as for a request describing it ("a watch with GPS").
+        """
+        details = self.search.details(_SHOWN_WORDS.sub(" ", text))
+        by_sku = {p.sku: p for p in self.search.products}
+        products = [by_sku[sku] for sku in shown if sku in by_sku]
+        if not details or not products:
+            return None
+        categories = {p.category for p in products}
+        found = self.search.wanted(details, [p.sku for p in self.search.products if p.category in categories],
+                                   language)
+        return [(p, found[p.sku]) for p in products if p.sku in found], details
 
     def _brands_as_read(self, brands: Collection[str], language: str) -> set[str]:
         """``brands`` as a reason names them: by their Chinese names in Chinese ("臻拓", not "Zento")."""

@@ -290,3 +290,17 @@ def test_a_follow_up_turns_down_or_asks_for_any_brand_of_the_catalog(
     _, again = _request_and_follow_up(servers, "e2e-brand", request_text, follow_up)
     assert all(c["reason"] == refined_reason for c in again), again
     assert all(c["title"].startswith(brand) != refused for c in again), again
+
+
+@pytest.mark.parametrize(("request_text", "question", "answers"), [
+    ("recommend a smart watch", "which one has GPS?", ("Of the ones I just showed you:", "None of the ones I just")),
+    ("推荐一款智能手表", "这几个哪个防水", ("刚才推荐的里面符合的是：", "刚才推荐的几款都没有")),
+])
+def test_a_question_about_the_picks_is_answered_from_them(servers, request_text, question, answers) -> None:
+    sender = f"e2e-which-{time.time_ns()}"
+    cards = _cards(_say(servers, sender, request_text))
+    assert cards, request_text
+    text = _texts(_say(servers, sender, question))
+    assert text.startswith(answers), text
+    if text.startswith(answers[0]):  # only picks just shown are named
+        assert any(c["title"] in text for c in cards), (text, cards)

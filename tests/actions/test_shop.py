@@ -170,6 +170,31 @@ async def test_any_catalog_brand_can_be_turned_down_or_asked_for(catalog_service
     assert set(events[0]["value"]) == {"KT-1", "KT-2"}
 
 
+async def test_a_question_about_the_picks_just_shown_is_answered_from_them(catalog_services, domain) -> None:
+    def asked(text: str, language: str = "en"):
+        tracker = tracker_for("q1", text, "ask_product", language)
+        tracker.slots["recommended_skus"] = ["PH-2", "PH-1", "PH-3"]
+        return run_action(ActionProductInfo(), tracker, domain)
+
+    _, messages = await asked("which one has a 5000 mAh battery?")
+    assert [m["text"] for m in messages] == [
+        "Of the ones I just showed you: Nova X5 smartphone (6.5-inch phone with a 5000 mAh battery)."]
+    _, messages = await asked("这几个哪个有5000毫安电池", "zh")
+    assert messages[0]["text"].startswith("刚才推荐的里面符合的是：Nova X5 智能手机")
+    # Asked of one of them by its place in the list: yes or no, then what it is.
+    _, messages = await asked("does the second one have a 5000 mAh battery?")
+    assert messages[0]["text"].startswith("Yes: Nova X5 smartphone has") and "5000 mAh" in messages[1]["text"]
+    _, messages = await asked("does the first one have a 5000 mAh battery?")
+    assert messages[0]["text"].startswith("Pixelon 8 camera phone doesn't list")
+    # Nothing shown has it: said so, with what to ask instead.
+    _, messages = await asked("which of these has wireless charging?")
+    assert messages[0]["text"].startswith("None of the ones I just showed you has")
+    # Without picks shown, a question is about the catalog as before.
+    tracker = tracker_for("q2", "which one is the Nova X5?", "ask_product", "en")
+    _, messages = await run_action(ActionProductInfo(), tracker, domain)
+    assert messages[0]["text"].startswith("Nova X5 smartphone")
+
+
 async def test_order_status_after_an_angry_message_opens_with_understanding(catalog_services, domain) -> None:
     tracker = tracker_for("angry", "where is my parcel?? it is taking forever", "order_status", "en",
                           sentiment={"label": "negative", "confidence": 0.9, "polarity": -0.8},
