@@ -4,7 +4,9 @@
 turns down any brand of the catalog is understood, not only the brands the training
 examples happen to name. The names come from the bot server (``GET {url}/v1/catalog/names``):
 at training, where they are stored in the model, and again every ``refresh_s`` seconds at
-run time, so brands imported after training are masked too. The message's ``text`` is left
+run time (first at the first message after loading), so brands imported after training are
+masked too. The training examples are also masked with the brands of the lookup table ``brand``
+(data/nlu/brands.yml), which a catalog trained against need not have. The message's ``text`` is left
 as written (actions read it to know which brand was meant); the masked text is kept under
 ``ipm_masked_text`` and read through :func:`nlu_text`.
 """
@@ -57,18 +59,21 @@ class CatalogNameMasker(StoredStateComponent[NameMasker]):
         refresh_s: seconds between fetches of the names at run time (0: only the trained ones).
         timeout: seconds per fetch at run time (a failed fetch keeps the names it had).
         startup_wait: seconds to wait for the server to come up during training.
+        lookup: the lookup table whose elements are masked in the training examples as well
+            (the brands the examples name, whatever the catalog).
     """
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         return {"url": None, "token_env": "IPM_SERVER__API_TOKEN", "refresh_s": 300, "timeout": 2.0,
-                "startup_wait": 60}
+                "startup_wait": 60, "lookup": "brand"}
 
     def __init__(self, config: dict[str, Any], *args: Any, **kwargs: Any) -> None:
         super().__init__(config, *args, **kwargs)
         self._url = (self._config.get("url") or os.environ.get("IPM_EMBEDDINGS_URL") or DEFAULT_URL).rstrip("/")
-        # A model without stored names asks the server at its first message.
-        self._fetched_at = time.monotonic() if self._state is not None else -float("inf")
+        # A loaded model asks the server at its first message (the catalog may have changed since
+        # training, or been imported after it), then every ``refresh_s``.
+        self._fetched_at = -float("inf")
         self._session: requests.Session | None = None
 
     @classmethod
@@ -132,7 +137,13 @@ class CatalogNameMasker(StoredStateComponent[NameMasker]):
                 message.set(MASKED_TEXT, masked)
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        self._mask(training_data.training_examples, self._state)
+        # The examples' own brands ("not Nova") are masked even when the catalog the model is
+        # trained against lacks them (trained before the catalog is imported): the lookup table
+        # named ``lookup`` (data/nlu/brands.yml) lists them.
+        lookup = [str(e) for table in training_data.lookup_tables if table.get("name") == self._config["lookup"]
+                  for e in table.get("elements") or []]
+        known = list(self._state.names) if self._state is not None else []
+        self._mask(training_data.training_examples, NameMasker(known + lookup))
         return training_data
 
     def process(self, messages: list[Message]) -> list[Message]:

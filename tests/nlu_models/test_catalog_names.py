@@ -85,19 +85,36 @@ def test_trained_names_are_stored_and_mask_messages_without_changing_their_text(
 
 def test_names_imported_after_training_are_masked_after_a_refresh(storage, context, names) -> None:
     config, masker = _masker(storage, context, names.url, refresh_s=0.05)
+    names.brands = []  # trained before the catalog was imported
     masker.train(TrainingData([]))
-    loaded = CatalogNameMasker.load(config, storage, Resource("names"), context)
     names.brands = ["Nova", "Zento"]
-    assert nlu_text(loaded.process([Message(data={TEXT: "not Zento"})])[0]) == "not Zento"  # not yet asked
+    loaded = CatalogNameMasker.load(config, storage, Resource("names"), context)
+    # The first message after loading asks the server.
+    assert nlu_text(loaded.process([Message(data={TEXT: "not Zento"})])[0]) == "not this brand"
+    names.brands = ["Nova", "Zento", "Kite"]
+    assert nlu_text(loaded.process([Message(data={TEXT: "not Kite"})])[0]) == "not Kite"  # not yet
     import time
 
     time.sleep(0.1)
-    assert nlu_text(loaded.process([Message(data={TEXT: "not Zento"})])[0]) == "not this brand"
+    assert nlu_text(loaded.process([Message(data={TEXT: "not Kite"})])[0]) == "not this brand"
     # A failed refresh keeps the names it had (and says so in the log).
     names.status, asked = 500, names.requests
     time.sleep(0.1)
     assert nlu_text(loaded.process([Message(data={TEXT: "not Zento"})])[0]) == "not this brand"
     assert names.requests == asked + 1
+
+
+def test_the_examples_own_brands_are_masked_from_the_lookup_table(storage, context, names) -> None:
+    config, masker = _masker(storage, context, names.url)
+    names.brands = []
+    masker.train(TrainingData([]))
+    loaded = CatalogNameMasker.load(config, storage, Resource("names"), context)
+    data = TrainingData([Message(data={TEXT: "not Kite", INTENT: "refine"}),
+                         Message(data={TEXT: "不要风筝的", INTENT: "refine"})],
+                        lookup_tables=[{"name": "brand", "elements": ["Kite", "风筝"]},
+                                       {"name": "city", "elements": ["Paris"]}])
+    assert [nlu_text(m) for m in loaded.process_training_data(data).training_examples] == [
+        "not this brand", "不要这个牌子的"]
 
 
 def test_training_against_a_server_without_catalog_names_is_a_clear_error(storage, context, names) -> None:
