@@ -14,7 +14,21 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from rasa.engine.graph import ExecutionContext, GraphSchema  # noqa: E402
+from rasa.engine.storage.local_model_storage import LocalModelStorage  # noqa: E402
+
 from tests.embedding_server import bot_server  # noqa: E402
+
+
+@pytest.fixture()
+def storage(tmp_path):
+    """A real ModelStorage in a temporary folder."""
+    return LocalModelStorage(tmp_path)
+
+
+@pytest.fixture()
+def context():
+    return ExecutionContext(GraphSchema({}), "test-model")
 
 
 @pytest.fixture(scope="session")

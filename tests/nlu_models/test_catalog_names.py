@@ -8,8 +8,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import numpy as np
 import pytest
-from rasa.engine.graph import ExecutionContext, GraphSchema
-from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
 from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
@@ -52,16 +50,6 @@ def names():
     server = _Names()
     yield server
     server.server.shutdown()
-
-
-@pytest.fixture()
-def storage(tmp_path):
-    return LocalModelStorage(tmp_path)
-
-
-@pytest.fixture()
-def context():
-    return ExecutionContext(GraphSchema({}), "test-model")
 
 
 def _masker(storage, context, url, **config):

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from rasa.engine.graph import ExecutionContext, GraphSchema
-from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
 from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
@@ -26,16 +24,6 @@ EXAMPLES = {
     "bank_account": ["how do I activate my credit card", "I lost my debit card", "what is my card limit",
                      "信用卡怎么激活", "我的银行卡丢了", "信用卡额度是多少"],
 }
-
-
-@pytest.fixture()
-def storage(tmp_path):
-    return LocalModelStorage(tmp_path)
-
-
-@pytest.fixture()
-def context():
-    return ExecutionContext(GraphSchema({}), "test-model")
 
 
 def _training_data() -> TrainingData:
