@@ -69,7 +69,8 @@ class ActionRecommendProducts(Action):
             profile = await asyncio.to_thread(services.profiles.get_profile, tracker.sender_id)
             picks = await asyncio.to_thread(
                 functools.partial(services.recommendations.recommend, seen=seen, budget=budget, avoid_brands=avoid,
-                                  interest=state["interest"] if refinement is not None else None),
+                                  interest=state["interest"] if refinement is not None else None,
+                                  kinds=state["kinds"] if refinement is not None else ()),
                 tracker.sender_id, text, profile, language, 3, previous, refinement,
             )
         except IPMError as exc:
@@ -103,12 +104,15 @@ class ActionRecommendProducts(Action):
                                                  "budget": list(budget) if budget else None,
                                                  "avoid_brands": avoid,
                                                  "interest": state["interest"] if refinement is not None
-                                                 else gift_interest(text)})]
+                                                 else gift_interest(text),
+                                                 # "A robot vacuum", then "cheaper?": robot vacuums.
+                                                 "kinds": state["kinds"] if refinement is not None
+                                                 else sorted({p.kind for p in picks if p.kind})})]
 
 
 def _state(value: Any) -> dict[str, Any]:
     """The ``recommendation_state`` slot, checked: seen SKUs, budget ``(low, high)`` or None, refused
-    brands, and the interest of the person a present is for (or None)."""
+    brands, the interest of the person a present is for (or None), and the kinds of product asked for."""
     value = value if isinstance(value, dict) else {}
     seen = [s for s in value.get("seen") or [] if isinstance(s, str)]
     raw = value.get("budget")
@@ -117,7 +121,8 @@ def _state(value: Any) -> dict[str, Any]:
         budget = (raw[0], raw[1])
     avoid = [b for b in value.get("avoid_brands") or [] if isinstance(b, str)]
     interest = value.get("interest") if isinstance(value.get("interest"), str) else None
-    return {"seen": seen, "budget": budget, "avoid_brands": avoid, "interest": interest}
+    kinds = [k for k in value.get("kinds") or [] if isinstance(k, str)]
+    return {"seen": seen, "budget": budget, "avoid_brands": avoid, "interest": interest, "kinds": kinds}
 
 
 async def _promote(dispatcher: CollectingDispatcher, tracker: Tracker, sku: str, language: str) -> None:

@@ -365,8 +365,9 @@ class ProductSearch:
         Words are matched in the names (English words singular or plural, Chinese by shared
         character pairs): the products whose names share the most with ``details`` are that kind,
         if they are not all of ``skus`` and all of one kind. "A gaming laptop" is the gaming
-        laptops. A word that some candidate's features use ("organic", "GPS") names no kind: it
-        describes, and stays in the rest for ``wanted``; so does a description no name says ("a
+        laptops. A word that the features of a candidate not named with it use ("organic",
+        "GPS") names no kind: it describes, and stays in the rest for ``wanted``; so does a
+        description no name says ("a
         phone with a long battery life"), and words that the names of several kinds share
         ("baby": strollers or bottle sets?).
 
@@ -376,17 +377,21 @@ class ProductSearch:
         """
         english = _WORD.findall(details.lower())
         chinese = re.findall(r"[\u3400-\u9fff]{2,}", details)
-        # A word that some product's features use describes, whatever names also use it
-        # ("organic": the organic rice and whatever else is organic): ``wanted`` matches those.
+        # A word that the features of a product not named with it use describes ("organic": the
+        # organic rice and whatever else is organic): ``wanted`` matches those. A word only the
+        # features of the products named with it repeat ("a 4-litre rice cooker") names a kind.
         rows = [self._position[s] for s in skus if s in self._position]
-        trait_words = set().union(*(self._kind_words[i][2] for i in rows))
-        trait_pairs = set().union(*(self._kind_words[i][3] for i in rows))
+        words_of = [self._kind_words[i] for i in rows]
+        stems = {_stem(w) for w in english}
+        pairs = {b for c in chinese for b in _bigrams(c)}
+        describing = {w for w in stems if any(w in features and w not in name for name, _, features, _ in words_of)}
+        describing |= {b for b in pairs if any(b in features and b not in name for _, name, _, features in words_of)}
         scores: dict[str, int] = {}
         matched: dict[str, set[str]] = {}
-        for i in rows:
-            name_words, name_pairs = self._kind_words[i][0] - trait_words, self._kind_words[i][1] - trait_pairs
-            words = {w for w in english if _stem(w) in name_words}
-            scores[self.products[i].sku] = len(words) + sum(len(_bigrams(c) & name_pairs) for c in chinese)
+        for i, (name_words, name_pairs, _, _) in zip(rows, words_of):
+            words = {w for w in english if _stem(w) in name_words and _stem(w) not in describing}
+            shared = sum(len((_bigrams(c) & name_pairs) - describing) for c in chinese)
+            scores[self.products[i].sku] = len(words) + shared
             matched[self.products[i].sku] = words
         best = max(scores.values(), default=0)
         having = [sku for sku, score in scores.items() if score == best]

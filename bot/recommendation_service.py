@@ -22,7 +22,7 @@ import numpy as np
 from sqlalchemy import func, select
 
 from bot.catalog import CATEGORY_LABELS, ProductInfo, category_label, eligibility_problems
-from bot.product_search import ProductSearch, brand_zh
+from bot.product_search import ProductSearch, brand_zh, product_type
 from bot.profiles import ProfileConfig, ProfileView
 from bot.recommend import (
     ContentRecommender,
@@ -199,6 +199,9 @@ class Pick:
     score: float
     reason_kind: str
     reason: str
+    #: The kind of product the request asked for, where the pick was chosen as one
+    #: ("robot vacuum"): follow-ups keep to it (``recommend(..., kinds=...)``).
+    kind: str = ""
 
 
 def _mentions(word: str, text: str) -> bool:
@@ -243,6 +246,11 @@ def _band_cut(prices: Sequence[float], band: Refinement) -> float:
 
 def _in_band(price: float, cut: float, band: Refinement) -> bool:
     return price <= cut if band == "cheaper" else price >= cut
+
+
+def _of_kind(pick: Pick, of_kind: Mapping[str, str]) -> Pick:
+    """``pick`` marked with the kind of product asked for, if it was chosen as one."""
+    return replace(pick, kind=product_type(pick.product, "en")) if pick.product.sku in of_kind else pick
 
 
 def _kind_reason(kind: str, language: str) -> str:
@@ -566,6 +574,7 @@ class RecommendationService:
         budget: Budget | None = None,
         avoid_brands: Collection[str] = (),
         interest: str | None = None,
+        kinds: Collection[str] = (),
     ) -> list[Pick]:
         """Picks for a recommendation request or a follow-up refining ``previous`` picks.
 
@@ -585,6 +594,8 @@ class RecommendationService:
             avoid_brands: brands turned down earlier in the follow-ups (with a refinement).
             interest: what the person a present is for is into, from the request a refinement
                 follows ("something cheaper?" after gifts for a runner stays with running).
+            kinds: the kinds of product the request a refinement follows asked for (the ``kind``
+                of its picks): "something cheaper?" after robot vacuums stays with robot vacuums.
 
         Returns:
             Up to ``k`` picks, best first, each with a reason.
@@ -616,7 +627,8 @@ class RecommendationService:
         refused = (refusing | set(avoid_brands)) - brands if refinement is not None else set()
         wording = parse_refinement(text) if refinement is None and budget is None else "other"
         band = wording if wording in ("cheaper", "pricier") else None
-        anyprice = self._filter(categories, shown, refinement, profile, domain, budget, refused, brands)
+        anyprice = self._filter(categories, shown, refinement, profile, domain, budget, refused, brands,
+                                kinds if refinement is not None else ())
         allowed = anyprice if band is None else self._in_price_band(anyprice, band)
         # Products count as "asked about" only when the customer names them (brand or model),
         # not when a category request ("recommend me a phone") resembles one of them.
@@ -658,6 +670,7 @@ class RecommendationService:
         # "A phone with a long battery life": the products that have what the request describes
         # come first (ranked as usual among themselves), each saying which of its traits answers.
         wanted: dict[str, str] = {}  # sku -> the reason it answers the request
+        of_kind: dict[str, str] = {}  # sku -> the kind of product asked for, where one was
         first: set[str] = set()  # those of ``wanted`` that come before the others
         kind_only: set[str] = set()  # those of ``wanted`` that are the kind asked for, no more
         if self._match_descriptions and refinement in (None, "other"):
@@ -710,7 +723,7 @@ class RecommendationService:
                 logger.info("no interactions yet: content-only recommendations")
             by_meaning = self._rank_by_meaning(text, profile, language, k, allowed, context, categories, refinement,
                                                named, wanted, first, kind_only)
-            return [_within(p, budget, language, band) for p in by_meaning]
+            return [_of_kind(_within(p, budget, language, band), of_kind) for p in by_meaning]
         if wanted:
             tiers: list[Callable[[str], bool]] = [
                 *([first.__contains__] if first else []),
@@ -751,7 +764,7 @@ class RecommendationService:
             else:
                 reason_kind, reason = rec.reason.kind.value, rec.reason.text(language)
             out.append(_within(Pick(product, float(rec.score), reason_kind, reason), budget, language, band))
-        return out
+        return [_of_kind(p, of_kind) for p in out]
 
     def _filter(
         self,
@@ -763,6 +776,7 @@ class RecommendationService:
         budget: Budget | None = None,
         refused: Collection[str] = (),
         brands: Collection[str] = (),
+        kinds: Collection[str] = (),
     ) -> Callable[[str], bool]:
         by_sku = {p.sku: p for p in self.search.products}
         attributes = profile.attributes if profile is not None else {}
@@ -792,6 +806,8 @@ class RecommendationService:
             if refinement == "pricier" and product.category in high and product.price <= high[product.category]:
                 return False
             if brands and product.brand not in brands:
+                return False
+            if kinds and product_type(product, "en") not in kinds:
                 return False
             return product.brand not in refused
 

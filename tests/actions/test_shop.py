@@ -112,7 +112,7 @@ async def test_follow_ups_keep_the_budget_and_never_repeat_a_pick(catalog_servic
     events, messages = await run_action(ActionRecommendProducts(), first, domain)
     shown, state = events[0]["value"], events[1]["value"]
     assert set(shown) == {"PH-1", "PH-3"}  # PH-2 costs 4,599
-    assert state == {"seen": shown, "budget": [None, 3000.0], "avoid_brands": [], "interest": None}
+    assert state == {"seen": shown, "budget": [None, 3000.0], "avoid_brands": [], "interest": None, "kinds": []}
     assert "¥3,000以内" in messages[1]["text"]
     # "Anything else?": the only other phone is over budget, so there is nothing more to show.
     more = tracker_for("x1", "还有别的吗", "refine_recommendation", "zh", message_id="b2")
@@ -193,6 +193,30 @@ async def test_a_question_about_the_picks_just_shown_is_answered_from_them(catal
     tracker = tracker_for("q2", "which one is the Nova X5?", "ask_product", "en")
     _, messages = await run_action(ActionProductInfo(), tracker, domain)
     assert messages[0]["text"].startswith("Nova X5 smartphone")
+
+
+async def test_a_follow_up_keeps_to_the_kind_of_product_asked_for(catalog_services, domain) -> None:
+    from bot.store import Product
+
+    with catalog_services.store.session() as session:  # a kettle is kitchenware, but no rice cooker
+        session.add_all([
+            Product(sku="KT-3", domain="shop", category="kitchen", name_en="ChefMate kettle", name_zh="ChefMate 电水壶",
+                    description_en="1.7-litre kettle.", description_zh="1.7升电水壶。", price=99.0,
+                    currency="CNY", stock=9, brand="ChefMate"),
+            Product(sku="KT-5", domain="shop", category="kitchen", name_en="Basic rice cooker", name_zh="简易电饭煲",
+                    description_en="3-litre rice cooker.", description_zh="3升电饭煲。", price=199.0,
+                    currency="CNY", stock=9, brand="Basic"),
+        ])
+    catalog_services.refresh_catalog()
+    first = tracker_for("k1", "I'd like a rice cooker", "request_recommendation", "en", message_id="r1")
+    events, _ = await run_action(ActionRecommendProducts(), first, domain)
+    assert set(events[0]["value"][:2]) == {"KT-1", "KT-5"} and events[1]["value"]["kinds"] == ["rice cooker"]
+    cheaper = tracker_for("k1", "anything cheaper?", "refine_recommendation", "en", message_id="r2")
+    # Say only the dearer rice cooker had been shown.
+    cheaper.slots.update(recommended_skus=["KT-1"], recommendation_state={**events[1]["value"], "seen": ["KT-1"]})
+    events, _ = await run_action(ActionRecommendProducts(), cheaper, domain)
+    assert events[0]["value"] == ["KT-5"]  # the cheaper rice cooker, not the cheaper kettle
+    assert events[1]["value"]["kinds"] == ["rice cooker"]
 
 
 async def test_order_status_after_an_angry_message_opens_with_understanding(catalog_services, domain) -> None:
