@@ -78,9 +78,10 @@ class ActionRecommendProducts(Action):
         if not picks and refinement is not None:
             # Nothing cheaper (pricier, of another brand...): say so, and keep the last picks,
             # which the customer may still take ("OK, I'll take the first one").
-            if wanted:  # "any from Haven?" after phones, and Haven makes none
+            if wanted:  # "any more from Zen?", and there are no more
+                of_brand = [p for p in services.product_search.products if p.brand in wanted]
                 await tailored(dispatcher, tracker, language, "refined_none_brand",
-                               category=category_list(shown, language), brand=brand_list([p for p in services.product_search.products if p.brand in wanted], language))
+                               category=category_list(shown, language), brand=brand_list(of_brand, language))
                 return []
             await tailored(dispatcher, tracker, language, f"refined_none_{refinement}",
                            category=category_list(shown, language), brand=brand_list(shown, language))
@@ -231,7 +232,7 @@ async def _answer_about_shown(
     answer = await asyncio.to_thread(services.recommendations.among_shown, text, shown, language)
     if pointed is not None:  # "is the second one waterproof?": yes or no, then what it is
         if answer is not None:
-            having = dict((p.sku, trait) for p, trait in answer[0])
+            having = {p.sku: trait for p, trait in answer[0]}
             if pointed.sku in having:
                 say(dispatcher, language, "shown_yes", product=pointed.name(language), trait=having[pointed.sku]
                     or answer[1])

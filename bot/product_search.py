@@ -195,6 +195,7 @@ class ProductSearch:
         # For ``kind_of``: each product's kind in words (English stems, Chinese character pairs),
         # and the words of its features.
         self._position = {p.sku: i for i, p in enumerate(self.products)}
+        self._kinds = [(product_type(p, "en"), product_type(p, "zh")) for p in self.products]
         feature_words: list[tuple[set[str], set[str]]] = [(set(), set()) for _ in self.products]
         for owner, language, trait in zip(owners, trait_language, traits):
             if trait and language == "en":
@@ -202,9 +203,8 @@ class ProductSearch:
             elif trait:
                 feature_words[owner][1].update(_bigrams(trait))
         self._kind_words = [
-            ({_stem(w) for w in _WORD.findall(product_type(p, "en").lower())}, _bigrams(product_type(p, "zh")),
-             *feature_words[i])
-            for i, p in enumerate(self.products)
+            ({_stem(w) for w in _WORD.findall(english.lower())}, _bigrams(chinese), *feature_words[i])
+            for i, (english, chinese) in enumerate(self._kinds)
         ]
         # What names a category or brand in a request (longest first: "笔记本电脑" before "电脑"),
         # with and without the kinds of product; ``details`` removes it.
@@ -357,6 +357,10 @@ class ProductSearch:
             words.extend(w for w in word.split() if len(w) > 1)
         return " ".join(words)
 
+    def kind_name(self, sku: str, language: str = "en") -> str:
+        """The kind of product ``sku`` is (``product_type``, computed once at indexing)."""
+        return self._kinds[self._position[sku]][0 if language == "en" else 1]
+
     def kind_of(self, details: str, skus: Collection[str], language: str) -> tuple[dict[str, str], str]:
         """The products among ``skus`` whose names say what kind of product ``details`` asks for,
         each with its kind in ``language``, and the rest of ``details`` ("a quiet vacuum cleaner":
@@ -367,9 +371,8 @@ class ProductSearch:
         if they are not all of ``skus`` and all of one kind. "A gaming laptop" is the gaming
         laptops. A word that the features of a candidate not named with it use ("organic",
         "GPS") names no kind: it describes, and stays in the rest for ``wanted``; so does a
-        description no name says ("a
-        phone with a long battery life"), and words that the names of several kinds share
-        ("baby": strollers or bottle sets?).
+        description no name says ("a phone with a long battery life"), and words that the names
+        of several kinds share ("baby": strollers or bottle sets?).
 
         Example:
             >>> search.kind_of("quiet vacuum cleaner", appliances, "en")  # doctest: +SKIP
@@ -397,13 +400,12 @@ class ProductSearch:
         having = [sku for sku, score in scores.items() if score == best]
         if best == 0 or len(having) == len(scores):
             return {}, details
-        index = {sku: self.products[self._position[sku]] for sku in having}
-        if len({product_type(index[sku], "en") for sku in having}) > 1:
+        if len({self.kind_name(sku) for sku in having}) > 1:
             # Names of several kinds share the words ("baby": strollers and bottle sets): the
             # words do not say which kind; ``wanted`` matches the whole description.
             return {}, details
         used_words = set().union(*(matched[s] for s in having))
-        pairs = set().union(*(_bigrams(product_type(index[s], "zh")) for s in having))
+        pairs = set().union(*(_bigrams(self.kind_name(s, "zh")) for s in having))
         rest_words = [w for w in english if w not in used_words]
         said: list[str] = []  # the kind in the request's own Chinese words ("游戏本")
         for chunk in chinese:
@@ -413,7 +415,7 @@ class ProductSearch:
             rest_words += [part for part in left.split() if len(part) > 1]
             said += "".join(c if i in covered else " " for i, c in enumerate(chunk)).split()
         kind_said = "".join(said) if language == "zh" else ""
-        return {sku: kind_said or product_type(index[sku], language) for sku in having}, " ".join(rest_words)
+        return {sku: kind_said or self.kind_name(sku, language) for sku in having}, " ".join(rest_words)
 
     def wanted(
         self,

@@ -22,7 +22,7 @@ import numpy as np
 from sqlalchemy import func, select
 
 from bot.catalog import CATEGORY_LABELS, ProductInfo, category_label, eligibility_problems
-from bot.product_search import ProductSearch, brand_zh, product_type
+from bot.product_search import ProductSearch, brand_zh
 from bot.profiles import ProfileConfig, ProfileView
 from bot.recommend import (
     ContentRecommender,
@@ -246,11 +246,6 @@ def _band_cut(prices: Sequence[float], band: Refinement) -> float:
 
 def _in_band(price: float, cut: float, band: Refinement) -> bool:
     return price <= cut if band == "cheaper" else price >= cut
-
-
-def _of_kind(pick: Pick, of_kind: Mapping[str, str]) -> Pick:
-    """``pick`` marked with the kind of product asked for, if it was chosen as one."""
-    return replace(pick, kind=product_type(pick.product, "en")) if pick.product.sku in of_kind else pick
 
 
 def _kind_reason(kind: str, language: str) -> str:
@@ -723,7 +718,7 @@ class RecommendationService:
                 logger.info("no interactions yet: content-only recommendations")
             by_meaning = self._rank_by_meaning(text, profile, language, k, allowed, context, categories, refinement,
                                                named, wanted, first, kind_only)
-            return [_of_kind(_within(p, budget, language, band), of_kind) for p in by_meaning]
+            return [self._of_kind(_within(p, budget, language, band), of_kind) for p in by_meaning]
         if wanted:
             tiers: list[Callable[[str], bool]] = [
                 *([first.__contains__] if first else []),
@@ -764,7 +759,7 @@ class RecommendationService:
             else:
                 reason_kind, reason = rec.reason.kind.value, rec.reason.text(language)
             out.append(_within(Pick(product, float(rec.score), reason_kind, reason), budget, language, band))
-        return [_of_kind(p, of_kind) for p in out]
+        return [self._of_kind(p, of_kind) for p in out]
 
     def _filter(
         self,
@@ -807,7 +802,7 @@ class RecommendationService:
                 return False
             if brands and product.brand not in brands:
                 return False
-            if kinds and product_type(product, "en") not in kinds:
+            if kinds and self.search.kind_name(sku) not in kinds:
                 return False
             return product.brand not in refused
 
@@ -923,6 +918,11 @@ class RecommendationService:
         found = self.search.wanted(details, [p.sku for p in self.search.products if p.category in categories],
                                    language)
         return [(p, found[p.sku]) for p in products if p.sku in found], details
+
+    def _of_kind(self, pick: Pick, of_kind: Mapping[str, str]) -> Pick:
+        """``pick`` marked with the kind of product asked for, if it was chosen as one."""
+        sku = pick.product.sku
+        return replace(pick, kind=self.search.kind_name(sku)) if sku in of_kind else pick
 
     def _brands_as_read(self, brands: Collection[str], language: str) -> set[str]:
         """``brands`` as a reason names them: by their Chinese names in Chinese ("臻拓", not "Zento")."""

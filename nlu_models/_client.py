@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+from typing import Any
 
 import numpy as np
 import requests
@@ -18,6 +19,47 @@ logger = logging.getLogger(__name__)
 
 class EmbeddingServiceError(RasaException):
     """The embedding endpoint failed or serves a different encoder than the model was trained on."""
+
+
+class ServerSession:
+    """A kept-alive ``requests`` session to ``url``: the bearer token from ``token_env``, and
+    requests that wait up to ``wait`` seconds for the server to come up and retry once a
+    connection the server dropped while idle.
+
+    Args:
+        url: server root (no trailing slash).
+        token_env: environment variable with a bearer token, if the server needs one.
+        error: raised when the server cannot be reached.
+        what: the server's name in that error ("embedding server").
+        hint: what to do about it, appended to the error.
+    """
+
+    def __init__(self, url: str, token_env: str, error: type[Exception], what: str, hint: str = "") -> None:
+        self.url = url
+        self._error, self._what, self._hint = error, what, hint
+        self._session = requests.Session()
+        token = os.environ.get(token_env, "") if token_env else ""
+        if token:
+            self._session.headers["Authorization"] = f"Bearer {token}"
+
+    def request(self, method: str, path: str, wait: float = 0.0, **kwargs: Any) -> requests.Response:
+        deadline = time.monotonic() + wait
+        retried = False
+        while True:
+            try:
+                return self._session.request(method, f"{self.url}{path}", **kwargs)
+            except requests.ConnectionError as exc:
+                if not retried:
+                    # A kept-alive connection the server closed as we sent (idle between parses):
+                    # once more, on a new connection, before calling the server unreachable.
+                    retried = True
+                    logger.info("%s request failed (%s); retrying once", self._what, exc.__class__.__name__)
+                    continue
+                if time.monotonic() >= deadline:
+                    raise self._error(
+                        f"cannot reach the {self._what} at {self.url} ({exc.__class__.__name__}){self._hint}"
+                    ) from exc
+                time.sleep(1.0)
 
 
 class EmbeddingClient:
@@ -47,10 +89,10 @@ class EmbeddingClient:
         self._model = model
         self._timeout = timeout
         self.encoding_format = encoding_format
-        self._session = requests.Session()
-        token = os.environ.get(token_env, "") if token_env else ""
-        if token:
-            self._session.headers["Authorization"] = f"Bearer {token}"
+        self._server = ServerSession(
+            self.url, token_env, EmbeddingServiceError, "embedding server",
+            "; start the bot server first (make run) or set IPM_EMBEDDINGS_URL",
+        )
 
     def embed(self, texts: list[str], wait: float = 0.0) -> tuple[np.ndarray, str]:
         """Embed ``texts``, retrying connection errors for up to ``wait`` seconds (server start-up)."""
@@ -68,24 +110,5 @@ class EmbeddingClient:
         return vectors, str(payload.get("model", ""))
 
     def _post(self, texts: list[str], wait: float, encoding_format: str) -> requests.Response:
-        deadline = time.monotonic() + wait
         body = {"input": texts, "model": self._model, "encoding_format": encoding_format}
-        retried = False
-        while True:
-            try:
-                resp = self._session.post(f"{self.url}/v1/embeddings", json=body, timeout=self._timeout)
-                break
-            except requests.ConnectionError as exc:
-                if not retried:
-                    # A kept-alive connection the server closed as we sent (idle between parses):
-                    # once more, on a new connection, before calling the server unreachable.
-                    retried = True
-                    logger.info("embedding request failed (%s); retrying once", exc.__class__.__name__)
-                    continue
-                if time.monotonic() >= deadline:
-                    raise EmbeddingServiceError(
-                        f"cannot reach the embedding server at {self.url} ({exc.__class__.__name__}); "
-                        "start the bot server first (make run) or set IPM_EMBEDDINGS_URL"
-                    ) from exc
-                time.sleep(1.0)
-        return resp
+        return self._server.request("POST", "/v1/embeddings", wait, json=body, timeout=self._timeout)

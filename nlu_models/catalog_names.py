@@ -29,7 +29,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.understanding.names import NameMasker
-from nlu_models._client import DEFAULT_URL
+from nlu_models._client import DEFAULT_URL, ServerSession
 from nlu_models._stored import StoredStateComponent
 
 logger = logging.getLogger(__name__)
@@ -74,7 +74,7 @@ class CatalogNameMasker(StoredStateComponent[NameMasker]):
         # A loaded model asks the server at its first message (the catalog may have changed since
         # training, or been imported after it), then every ``refresh_s``.
         self._fetched_at = -float("inf")
-        self._session: requests.Session | None = None
+        self._server = ServerSession(self._url, self._config.get("token_env") or "", CatalogNamesError, "bot server")
 
     @classmethod
     def read_state(cls, path: Path, config: dict[str, Any]) -> NameMasker:
@@ -85,20 +85,7 @@ class CatalogNameMasker(StoredStateComponent[NameMasker]):
                                        encoding="utf-8")
 
     def _fetch(self, timeout: float, wait: float = 0.0) -> NameMasker:
-        if self._session is None:
-            self._session = requests.Session()
-            token = os.environ.get(self._config.get("token_env") or "", "")
-            if token:
-                self._session.headers["Authorization"] = f"Bearer {token}"
-        deadline = time.monotonic() + wait
-        while True:
-            try:
-                resp = self._session.get(f"{self._url}/v1/catalog/names", timeout=timeout)
-                break
-            except requests.ConnectionError as exc:
-                if time.monotonic() >= deadline:
-                    raise CatalogNamesError(f"cannot reach the bot server at {self._url}: {exc}") from exc
-                time.sleep(0.5)
+        resp = self._server.request("GET", "/v1/catalog/names", wait, timeout=timeout)
         if resp.status_code != 200:
             raise CatalogNamesError(
                 f"the bot server {self._url} answered {resp.status_code} for its catalog names "
