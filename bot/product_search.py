@@ -192,20 +192,26 @@ class ProductSearch:
         position = {t: j for j, t in enumerate(unique)}
         self._trait_vectors = (unique_vectors[[position[t] for t in texts]] if texts
                                else np.zeros((0, encoder.dim), np.float32))
-        # For ``kind_of``: each product's kind in words (English stems, Chinese character pairs),
-        # and the words of its features.
+        # For ``kind_of``: which products' kinds and features use each word (English stems,
+        # Chinese character pairs).
         self._position = {p.sku: i for i, p in enumerate(self.products)}
         self._kinds = [(product_type(p, "en"), product_type(p, "zh")) for p in self.products]
-        feature_words: list[tuple[set[str], set[str]]] = [(set(), set()) for _ in self.products]
+        self._name_words: dict[str, set[int]] = {}
+        self._name_pairs: dict[str, set[int]] = {}
+        self._feature_words: dict[str, set[int]] = {}
+        self._feature_pairs: dict[str, set[int]] = {}
+        for i, (english, chinese) in enumerate(self._kinds):
+            for word in {_stem(w) for w in _WORD.findall(english.lower())}:
+                self._name_words.setdefault(word, set()).add(i)
+            for pair in _bigrams(chinese):
+                self._name_pairs.setdefault(pair, set()).add(i)
         for owner, language, trait in zip(owners, trait_language, traits):
             if trait and language == "en":
-                feature_words[owner][0].update(_stem(w) for w in _WORD.findall(trait.lower()))
+                for word in {_stem(w) for w in _WORD.findall(trait.lower())}:
+                    self._feature_words.setdefault(word, set()).add(owner)
             elif trait:
-                feature_words[owner][1].update(_bigrams(trait))
-        self._kind_words = [
-            ({_stem(w) for w in _WORD.findall(english.lower())}, _bigrams(chinese), *feature_words[i])
-            for i, (english, chinese) in enumerate(self._kinds)
-        ]
+                for pair in _bigrams(trait):
+                    self._feature_pairs.setdefault(pair, set()).add(owner)
         # What names a category or brand in a request (longest first: "笔记本电脑" before "电脑"),
         # with and without the kinds of product; ``details`` removes it.
         brands = {rf"(?<![a-z0-9]){re.escape(p.brand.lower())}(?![a-z0-9])": len(p.brand)
@@ -383,28 +389,34 @@ class ProductSearch:
         # A word that the features of a product not named with it use describes ("organic": the
         # organic rice and whatever else is organic): ``wanted`` matches those. A word only the
         # features of the products named with it repeat ("a 4-litre rice cooker") names a kind.
-        rows = [self._position[s] for s in skus if s in self._position]
-        words_of = [self._kind_words[i] for i in rows]
-        stems = {_stem(w) for w in english}
-        pairs = {b for c in chinese for b in _bigrams(c)}
-        describing = {w for w in stems if any(w in features and w not in name for name, _, features, _ in words_of)}
-        describing |= {b for b in pairs if any(b in features and b not in name for _, name, _, features in words_of)}
-        scores: dict[str, int] = {}
-        matched: dict[str, set[str]] = {}
-        for i, (name_words, name_pairs, _, _) in zip(rows, words_of):
-            words = {w for w in english if _stem(w) in name_words and _stem(w) not in describing}
-            shared = sum(len((_bigrams(c) & name_pairs) - describing) for c in chinese)
-            scores[self.products[i].sku] = len(words) + shared
-            matched[self.products[i].sku] = words
+        candidates = [s for s in dict.fromkeys(skus) if s in self._position]
+        rows = {self._position[s] for s in candidates}
+
+        def describes(key: str, features: dict[str, set[int]], names: dict[str, set[int]]) -> bool:
+            return bool((features.get(key, set()) & rows) - names.get(key, set()))
+
+        describing = {w for w in {_stem(w) for w in english} if describes(w, self._feature_words, self._name_words)}
+        describing |= {b for c in chinese for b in _bigrams(c) if describes(b, self._feature_pairs, self._name_pairs)}
+        scores: dict[int, int] = {}
+        matched: dict[int, set[str]] = {}
+        for word in set(english):
+            if _stem(word) not in describing:
+                for i in self._name_words.get(_stem(word), set()) & rows:
+                    scores[i] = scores.get(i, 0) + 1
+                    matched.setdefault(i, set()).add(word)
+        for chunk in chinese:
+            for pair in _bigrams(chunk) - describing:
+                for i in self._name_pairs.get(pair, set()) & rows:
+                    scores[i] = scores.get(i, 0) + 1
         best = max(scores.values(), default=0)
-        having = [sku for sku, score in scores.items() if score == best]
-        if best == 0 or len(having) == len(scores):
+        having = [s for s in candidates if scores.get(self._position[s], 0) == best]
+        if best == 0 or len(having) == len(candidates):
             return {}, details
         if len({self.kind_name(sku) for sku in having}) > 1:
             # Names of several kinds share the words ("baby": strollers and bottle sets): the
             # words do not say which kind; ``wanted`` matches the whole description.
             return {}, details
-        used_words = set().union(*(matched[s] for s in having))
+        used_words = set().union(*(matched.get(self._position[s], set()) for s in having))
         pairs = set().union(*(_bigrams(self.kind_name(s, "zh")) for s in having))
         rest_words = [w for w in english if w not in used_words]
         said: list[str] = []  # the kind in the request's own Chinese words ("游戏本")
