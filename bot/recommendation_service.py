@@ -367,7 +367,12 @@ def brand_wishes(
         >>> brand_wishes("a different brand please", "other_brand", shown, catalog)
         ({'Nova'}, set())
     """
-    named = _brands_named(text, catalog or shown)
+    return _wishes(text, refinement, shown, _brands_named(text, catalog or shown))
+
+
+def _wishes(text: str, refinement: Refinement | None, shown: Sequence[ProductInfo], named: set[str]
+            ) -> tuple[set[str], set[str]]:
+    """:func:`brand_wishes`, given the brands ``text`` names."""
     if not named:
         return ({p.brand for p in shown if p.brand} if refinement == "other_brand" else set()), set()
     if _REFUSING.search(text) or (refinement == "other_brand" and not _ONLY.search(text)):
@@ -599,9 +604,9 @@ class RecommendationService:
         by_sku = {p.sku: p for p in self.search.products}
         shown = [by_sku[s] for s in previous if s in by_sku]
         # "Not Zento" / "any from Zento?": brands of the whole catalog, turned down or asked for.
-        refusing, brands = (brand_wishes(text, refinement, shown, self.search.products) if refinement is not None
-                            else (set(), set()))
-        named = refusing & _brands_named(text, self.search.products)  # turned down by name
+        mentioned = _brands_named(text, self.search.products) if refinement is not None else set()
+        refusing, brands = _wishes(text, refinement, shown, mentioned) if refinement is not None else (set(), set())
+        named = refusing & mentioned  # turned down by name
         if refinement == "other" and named:
             refinement = "other_brand"  # "not Nova": a brand turned down by name
         named = self._brands_as_read(named, language)  # what the reasons say
